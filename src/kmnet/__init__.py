@@ -1,0 +1,28 @@
+"""kmnet: elementary kernel maps, deep kernel networks and deep multi-modal kernel map networks.
+
+Reproduces and extends Q. Wang and M. Jiu, "Deep Multi-Modal Kernel Map Network for Music
+Genre Classification", Algorithms 19(6), 467 (2026), doi:10.3390/a19060467.
+
+Public names
+------------
+- :mod:`kmnet.maps`: ``LinearMap``, ``PolynomialMap``, ``RBFMap``, ``HistogramIntersectionMap``
+- :class:`DeepKernelNetwork` (Section 3.1) and :class:`DeepKernelMapNetwork` (Sections 3.2-3.4)
+- :mod:`kmnet.metrics`: ``relative_error`` (Eq. 17), ``relative_importance`` (Eq. 18), ...
+- :class:`MultiView`: multi-modal input that scikit-learn's model selection can split
+"""
+
+__version__ = "0.1.0"
+
+from . import maps, metrics  # noqa: E402
+from .dkn import DeepKernelNetwork  # noqa: E402
+from .dmn import DeepKernelMapNetwork  # noqa: E402
+from .views import MultiView  # noqa: E402
+
+__all__ = [
+    "DeepKernelNetwork",
+    "DeepKernelMapNetwork",
+    "MultiView",
+    "maps",
+    "metrics",
+    "__version__",
+]

@@ -1,0 +1,343 @@
+"""GTZAN (Tzanetakis & Cook 2002): the Kaggle feature table, its two protocols, and raw audio.
+
+Paper Section 4.2: 1000 clips of 30 s, 10 genres, a random 70/30 split repeated 3 times.
+
+* :func:`load_gtzan_table` reads ``<data_root>/gtzan/features_30_sec.csv`` (1000 clips x 57
+  features + label; ``length`` is metadata, not a feature) with two feature groups:
+  ``"mfcc"`` (the 40 MFCC mean/variance columns) and ``"spectral"`` (the 17 chroma, energy,
+  spectral, zero-crossing, harmonic/percussive and tempo columns).
+* :func:`random_split` is the paper's stratified 70/30 protocol; random-split accuracies on
+  GTZAN are inflated by repeated artists and near-duplicates (Sturm 2013), so
+  :func:`artist_filtered_split` gives the honest one: the fault-filtered split of Kereliuk,
+  Sturm & Larsen (2015), 443/197/290 clips, 70 clips in no split.
+* :func:`load_gtzan_audio` scans the usual audio layout ``genres/<genre>/<genre>.000NN.au|wav``
+  (the original distribution, torchaudio, mirdata, Kaggle's ``genres_original/``), and
+  :func:`extract_gtzan_features` computes the same features as the other data sets
+  (:func:`kmnet.features.extract_audio`: MFCC statistics, MFCC image -> frozen CNN, compact
+  image) plus, optionally, the table's 57 features from the audio. Unreadable clips are skipped
+  with a warning; the Kaggle copy's ``jazz.00054.wav`` is the known case.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..features.gtzan_table import MFCC_TABLE_COLUMNS, SPECTRAL_COLUMNS
+from .paths import data_root
+
+__all__ = [
+    "GENRES",
+    "FEATURE_GROUPS",
+    "GTZANTable",
+    "GTZANAudioFeatures",
+    "load_gtzan_table",
+    "random_split",
+    "artist_filtered_split",
+    "load_gtzan_audio",
+    "extract_gtzan_features",
+    "clip_id",
+]
+
+GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {"mfcc": MFCC_TABLE_COLUMNS, "spectral": SPECTRAL_COLUMNS}
+"""Feature groups of the table: 40 MFCC columns and 17 spectral/chroma/rhythm columns."""
+
+_CLIP_RE = re.compile(r"^(?P<genre>[a-z]+)\.(?P<num>\d{5})$")
+KNOWN_CORRUPT = ("jazz.00054",)
+"""Clips known to be unreadable in the Kaggle copy (``jazz.00054.wav``: "does not start with RIFF id")."""
+
+
+def clip_id(name: str | os.PathLike) -> str:
+    """``"blues.00012"`` from ``"blues/blues.00012.wav"``, ``"blues.00012.au"``, a path, ..."""
+    base = Path(str(name)).name
+    for ext in (".wav", ".au", ".WAV", ".AU", ".mp3", ".flac"):
+        if base.endswith(ext):
+            return base[: -len(ext)]
+    return base
+
+
+@dataclass
+class GTZANTable:
+    """The GTZAN feature table.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame of shape (n, d)
+        Selected feature columns, in the table's column order; index = filenames.
+    y : ndarray of str, shape (n,)
+        Genre labels.
+    filenames : ndarray of str, shape (n,)
+        ``blues.00000.wav`` style names, as in the table.
+    groups : dict of str to list of str
+        Feature group -> its columns in ``X``.
+    """
+
+    X: pd.DataFrame
+    y: np.ndarray
+    filenames: np.ndarray
+    groups: dict[str, list[str]] = field(default_factory=dict)
+
+    def view(self, group: str) -> np.ndarray:
+        """The float64 matrix of one feature group."""
+        if group not in self.groups:
+            raise ValueError(f"unknown feature group {group!r}; have {sorted(self.groups)}")
+        return self.X[self.groups[group]].to_numpy(dtype=np.float64)
+
+
+def load_gtzan_table(
+    root: str | os.PathLike | None = None,
+    *,
+    groups: tuple[str, ...] = ("mfcc", "spectral"),
+    path: str | os.PathLike | None = None,
+) -> GTZANTable:
+    """Read ``<data_root>/gtzan/features_30_sec.csv``.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        Data root (:func:`kmnet.datasets.paths.data_root`).
+    groups : tuple of {"mfcc", "spectral"}, default both
+        Feature groups to keep (``X`` has their columns in the table's order).
+    path : path-like, optional
+        The CSV itself (overrides ``root``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the table is absent.
+    ValueError
+        When columns are missing, values are not finite, labels are unknown or filenames repeat.
+    """
+    bad = [g for g in groups if g not in FEATURE_GROUPS]
+    if bad or not groups:
+        raise ValueError(f"groups: unknown or empty {list(groups)}; choose from {list(FEATURE_GROUPS)}")
+    csv = Path(path) if path is not None else data_root(root) / "gtzan" / "features_30_sec.csv"
+    if not csv.is_file():
+        raise FileNotFoundError(f"GTZAN feature table not found: {csv}")
+    df = pd.read_csv(csv)
+    needed = ["filename", "label", *SPECTRAL_COLUMNS, *MFCC_TABLE_COLUMNS]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise ValueError(f"{csv.name}: missing column(s) {missing[:5]}{'...' if len(missing) > 5 else ''}")
+    if df["filename"].duplicated().any():
+        dup = df.loc[df["filename"].duplicated(), "filename"].iloc[0]
+        raise ValueError(f"{csv.name}: filename {dup!r} appears more than once")
+    unknown = sorted(set(df["label"]) - set(GENRES))
+    if unknown:
+        raise ValueError(f"{csv.name}: unknown label(s) {unknown}")
+    cols = [c for c in df.columns if any(c in FEATURE_GROUPS[g] for g in groups)]
+    X = df[cols].astype(np.float64)
+    if not np.all(np.isfinite(X.to_numpy())):
+        raise ValueError(f"{csv.name}: non-finite feature values")
+    X.index = pd.Index(df["filename"].astype(str), name="filename")
+    return GTZANTable(
+        X=X,
+        y=df["label"].astype(str).to_numpy(),
+        filenames=df["filename"].astype(str).to_numpy(),
+        groups={g: [c for c in cols if c in FEATURE_GROUPS[g]] for g in groups},
+    )
+
+
+def random_split(labels, *, test_size: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified random train/test split (the paper's 70/30 protocol, Section 4.2; 3 seeds).
+
+    Parameters
+    ----------
+    labels : array-like of shape (n,)
+    test_size : float, default 0.3
+    seed : int, default 0
+
+    Returns
+    -------
+    train_idx, test_idx : ndarray of int
+        Sorted, disjoint, covering ``range(n)``; each class is split in the same proportion.
+    """
+    from sklearn.model_selection import train_test_split
+
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.size < 2:
+        raise ValueError(f"labels: expected a 1-D array of at least 2 labels, got shape {y.shape}")
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be in (0, 1), got {test_size}")
+    idx = np.arange(y.size)
+    tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=y)
+    return np.sort(tr), np.sort(te)
+
+
+def artist_filtered_split(
+    filenames=None,
+    *,
+    root: str | os.PathLike | None = None,
+    splits_dir: str | os.PathLike | None = None,
+) -> dict[str, np.ndarray]:
+    """The fault-filtered (artist-filtered) split of Kereliuk, Sturm & Larsen (2015).
+
+    Reads ``<data_root>/gtzan/splits/{train,valid,test}_filtered.txt`` (443/197/290 clips) and
+    joins on the clip id (``blues.00012``), so table filenames (``blues.00012.wav``), the
+    ``.au`` variant and audio paths all match. 70 GTZAN clips are in no split.
+
+    Parameters
+    ----------
+    filenames : sequence of str or path-like, optional
+        Items to index. Default: the split files' own clip ids (then the result holds names).
+    root, splits_dir : path-like, optional
+        Data root, or the folder holding the three files.
+
+    Returns
+    -------
+    dict with keys "train", "valid", "test"
+        Indices into ``filenames`` (sorted int arrays), or, without ``filenames``, the clip ids.
+    """
+    d = Path(splits_dir) if splits_dir is not None else data_root(root) / "gtzan" / "splits"
+    ids: dict[str, list[str]] = {}
+    for part in ("train", "valid", "test"):
+        f = d / f"{part}_filtered.txt"
+        if not f.is_file():
+            raise FileNotFoundError(f"GTZAN split file not found: {f}")
+        ids[part] = [clip_id(line.strip()) for line in f.read_text().splitlines() if line.strip()]
+    seen: dict[str, str] = {}
+    for part, lst in ids.items():
+        for c in lst:
+            if c in seen:
+                raise ValueError(f"clip {c} is in both {seen[c]} and {part}")
+            seen[c] = part
+    if filenames is None:
+        return {k: np.asarray(v) for k, v in ids.items()}
+    keys = [clip_id(f) for f in filenames]
+    return {part: np.flatnonzero([seen.get(k) == part for k in keys]) for part in ids}
+
+
+def _find_genres_dir(root: Path) -> Path:
+    """The folder whose sub-folders are the genres."""
+    for cand in (root / "genres", root / "genres_original", root / "Data" / "genres_original", root / "audio" / "genres", root):
+        if cand.is_dir() and any((cand / g).is_dir() for g in GENRES):
+            return cand
+    raise FileNotFoundError(
+        f"no GTZAN audio under {root}: expected genres/<genre>/<genre>.000NN.wav|au "
+        "(or genres_original/, as in the Kaggle copy)"
+    )
+
+
+def load_gtzan_audio(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Scan GTZAN audio in the ``genres/<genre>/<genre>.000NN.au|wav`` layout.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        A folder holding ``genres/`` (or ``genres_original/``, ``Data/genres_original/``), or
+        the genres folder itself. Default: ``<data_root>/gtzan/audio``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per clip, sorted by clip id: ``path``, ``filename`` (``blues.00000.wav`` style,
+        the table's naming even for ``.au`` files), ``clip`` (``blues.00000``), ``label``.
+        Files whose name does not follow ``<genre>.<5 digits>`` or whose prefix differs from
+        their folder are ignored with a warning. If a clip exists as both ``.wav`` and ``.au``
+        the ``.wav`` is used.
+    """
+    base = Path(root) if root is not None else data_root() / "gtzan" / "audio"
+    gdir = _find_genres_dir(base)
+    rows, odd = {}, []
+    for sub in sorted(p for p in gdir.iterdir() if p.is_dir()):
+        for f in sorted(sub.iterdir()):
+            if not f.is_file() or f.suffix.lower() not in (".wav", ".au"):
+                continue
+            cid = f.name[: -len(f.suffix)]
+            m = _CLIP_RE.match(cid)
+            if m is None or m.group("genre") != sub.name or sub.name not in GENRES:
+                odd.append(f"{sub.name}/{f.name}")
+                continue
+            if cid in rows and rows[cid]["path"].suffix.lower() == ".wav":
+                continue
+            rows[cid] = dict(path=f, filename=f"{cid}.wav", clip=cid, label=sub.name)
+    if odd:
+        warnings.warn(f"ignored {len(odd)} file(s) outside the GTZAN naming: {odd[:5]}", stacklevel=2)
+    if not rows:
+        raise FileNotFoundError(f"no GTZAN clips found under {gdir}")
+    df = pd.DataFrame([rows[k] for k in sorted(rows)])
+    return df
+
+
+@dataclass
+class GTZANAudioFeatures:
+    """Features extracted from GTZAN audio (readable clips only).
+
+    Attributes
+    ----------
+    features : dict of str to ndarray
+        ``"mfcc_stats"``, ``"cnn"``, ``"image"`` (and ``"table"``) for the readable clips, in
+        ``filenames`` order.
+    y : ndarray of str
+    filenames : ndarray of str
+        ``blues.00000.wav`` style (join with the table and the splits).
+    report : pandas.DataFrame
+        Every scanned clip with ``ok``/``status``/``reason`` (skipped clips included).
+    """
+
+    features: dict[str, np.ndarray]
+    y: np.ndarray
+    filenames: np.ndarray
+    report: pd.DataFrame
+
+    def table_frame(self) -> pd.DataFrame:
+        """The ``"table"`` feature as a DataFrame in the Kaggle table's layout."""
+        from ..features.gtzan_table import TABLE_COLUMNS
+
+        if "table" not in self.features:
+            raise ValueError("table features were not extracted (pass features=(..., 'table'))")
+        df = pd.DataFrame(self.features["table"], columns=list(TABLE_COLUMNS))
+        df.insert(0, "filename", self.filenames)
+        df["label"] = self.y
+        return df
+
+
+def extract_gtzan_features(
+    root: str | os.PathLike | None = None,
+    *,
+    features: tuple[str, ...] = ("mfcc_stats", "cnn", "image"),
+    **kwargs,
+) -> GTZANAudioFeatures:
+    """Scan GTZAN audio and extract features; unreadable clips are skipped with a warning.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        As in :func:`load_gtzan_audio`.
+    features : tuple of str, default ("mfcc_stats", "cnn", "image")
+        As in :func:`kmnet.features.extract_audio`; add ``"table"`` for the 57 columns of
+        ``features_30_sec.csv`` computed from the audio (about 2 s per clip).
+    **kwargs
+        Passed to :func:`kmnet.features.extract_audio` (``cnn=``, ``device=``, ``cache=``,
+        ``progress=``, ...).
+
+    Returns
+    -------
+    GTZANAudioFeatures
+    """
+    from ..features.pipeline import extract_audio
+
+    man = load_gtzan_audio(root)
+    arrays, rep = extract_audio(list(man["path"]), features=features, **kwargs)
+    rep = pd.concat([man[["filename", "clip", "label"]].reset_index(drop=True), rep], axis=1)
+    ok = rep["ok"].to_numpy(dtype=bool)
+    if not ok.all():
+        bad = rep.loc[~ok]
+        lines = [f"{r.filename}: {r.reason}" for r in bad.itertuples()]
+        known = [c for c in bad["clip"] if c in KNOWN_CORRUPT]
+        note = f" ({', '.join(known)} is unreadable in the Kaggle copy of GTZAN)" if known else ""
+        warnings.warn(f"skipped {len(lines)} unreadable GTZAN clip(s){note}: " + "; ".join(lines[:10]), stacklevel=2)
+    return GTZANAudioFeatures(
+        features={k: v[ok] for k, v in arrays.items()},
+        y=rep.loc[ok, "label"].to_numpy(dtype=str),
+        filenames=rep.loc[ok, "filename"].to_numpy(dtype=str),
+        report=rep,
+    )

@@ -1,0 +1,530 @@
+"""Elementary kernels and their explicit maps (paper Appendix A.1, Eqs. 19-20).
+
+Four kernels are used on every modality (paper Section 4.2, Figure 1):
+
+=================  ===============================  ==========================================
+kernel             :math:`\\kappa(x, x')`             map :math:`\\phi(x)`
+=================  ===============================  ==========================================
+linear             :math:`\\langle x, x'\\rangle`     :math:`x` (exact)
+polynomial         :math:`\\langle x, x'\\rangle^p`   :math:`x^{\\otimes p}` (exact; degree 2 is
+                                                    stored in :math:`d(d+1)/2` symmetric dims)
+RBF                :math:`e^{-\\|x-x'\\|^2/2\\sigma^2}`  kernel-PCA (Nystrom) map on the fitting set,
+                                                    Eqs. 3-4 with :math:`g` the identity
+histogram inter.   :math:`\\sum_d \\min(x_d, x'_d)`  quantised unary map, Eqs. 19-20
+=================  ===============================  ==========================================
+
+Every map is a scikit-learn style transformer: ``fit(X)`` learns the statistics it needs
+(standardisation, RBF width and anchors, histogram ranges) and stores them in trailing-underscore
+attributes; ``transform(X)`` returns the map as a :class:`torch.Tensor`; ``kernel(X, Y)`` returns
+the exact Gram matrix of the kernel the map approximates, so that ``transform(X) @ transform(Y).T``
+can be compared with ``kernel(X, Y)``.
+
+Two options are shared by all maps (METHOD.md, "Normalisation"; not specified by the paper):
+
+``standardize``
+    subtract the training mean and divide by the training standard deviation of each feature
+    before the kernel is applied (a constant feature is left unscaled).
+``normalize``
+    cosine normalisation, :math:`\\kappa(x,x')/\\sqrt{\\kappa(x,x)\\kappa(x',x')}`; for the maps,
+    :math:`\\phi(x)/\\lVert\\phi(x)\\rVert`. A zero vector maps to zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._torch import as_tensor, resolve_device, resolve_dtype
+from ._validation import check_matrix
+
+__all__ = [
+    "KernelMap",
+    "LinearMap",
+    "PolynomialMap",
+    "RBFMap",
+    "HistogramIntersectionMap",
+    "make_map",
+    "KERNEL_NAMES",
+    "energy_rank",
+    "nystroem_projection",
+]
+
+#: canonical names of the elementary kernels, in the paper's order
+KERNEL_NAMES = ("linear", "polynomial", "rbf", "hi")
+_ALIASES = {
+    "linear": "linear",
+    "lin": "linear",
+    "polynomial": "polynomial",
+    "poly": "polynomial",
+    "rbf": "rbf",
+    "gaussian": "rbf",
+    "hi": "hi",
+    "histogram": "hi",
+    "histogram_intersection": "hi",
+    "intersection": "hi",
+}
+_EPS = 1e-12
+# elements per chunk for the broadcast min of the histogram-intersection kernel
+_HI_CHUNK_ELEMS = 1 << 24
+
+
+def canonical_kernel_name(name: str) -> str:
+    """Map an alias (``"poly"``, ``"histogram"``, ...) to its canonical name; ValueError if unknown."""
+    key = str(name).lower().replace("-", "_")
+    if key not in _ALIASES:
+        raise ValueError(f"unknown kernel {name!r}; expected one of {KERNEL_NAMES}")
+    return _ALIASES[key]
+
+
+def energy_rank(eigvals: torch.Tensor, energy: float) -> int:
+    """Number of leading eigenvalues that keep ``energy`` of the positive spectrum (Section 4.2).
+
+    ``eigvals`` must be sorted in decreasing order. Non-positive eigenvalues are dropped (a tanh
+    layer need not be p.s.d., METHOD.md Section 2); ``energy=1`` keeps every eigenvalue above the
+    numerical noise floor.
+    """
+    if not (0.0 < energy <= 1.0):
+        raise ValueError(f"energy must be in (0, 1], got {energy}")
+    lam = eigvals.detach().to(torch.float64)
+    if lam.numel() == 0 or lam[0] <= 0:
+        return 0
+    floor = float(lam[0]) * lam.numel() * torch.finfo(torch.float64).eps * 10
+    pos = lam[lam > floor]
+    if pos.numel() == 0:
+        return 0
+    if energy >= 1.0:
+        return int(pos.numel())
+    cum = torch.cumsum(pos, 0)
+    r = int(torch.searchsorted(cum, energy * cum[-1]).item()) + 1
+    return min(r, int(pos.numel()))
+
+
+def nystroem_projection(K: torch.Tensor, energy: float = 0.99, *, min_rank: int = 1):
+    """Eigen-decompose an anchor Gram matrix and return ``U = V_r Lambda_r^{-1/2}`` (Eqs. 3-4).
+
+    With this ``U`` the map :math:`\\hat\\phi(x) = k(x, S)\\,U` satisfies
+    :math:`\\langle\\hat\\phi(x_i),\\hat\\phi(x_j)\\rangle = (V_r\\Lambda_rV_r^\\top)_{ij}\\approx K_{ij}`
+    on the anchors (METHOD.md reading (b): the paper's :math:`V/\\Lambda` is read as
+    :math:`V\\Lambda^{-1/2}`).
+
+    Parameters
+    ----------
+    K : (M, M) tensor, symmetric
+    energy : float in (0, 1]
+        Fraction of the positive spectrum to keep.
+    min_rank : int
+        Keep at least this many positive eigenpairs.
+
+    Returns
+    -------
+    U : (M, r) tensor, same dtype and device as ``K``
+    eigvals : (r,) tensor, the kept eigenvalues in decreasing order
+    """
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError(f"K must be a square matrix, got shape {tuple(K.shape)}")
+    K64 = K.detach().to(torch.float64)
+    K64 = 0.5 * (K64 + K64.T)
+    lam, V = torch.linalg.eigh(K64)
+    lam, V = lam.flip(0), V.flip(1)
+    r = energy_rank(lam, energy)
+    npos = energy_rank(lam, 1.0)
+    r = max(r, min(min_rank, npos))
+    if r == 0:
+        raise ValueError("the anchor Gram matrix has no positive eigenvalue")
+    lam_r, V_r = lam[:r], V[:, :r]
+    U = V_r / torch.sqrt(lam_r)
+    return U.to(K.dtype), lam_r.to(K.dtype)
+
+
+class KernelMap(TransformerMixin, BaseEstimator):
+    """Common machinery of the elementary maps (not used directly).
+
+    Subclasses implement ``_fit_prepared``, ``_kernel_raw``, ``_diag_raw`` and ``_map_raw`` on
+    prepared (validated, standardised) tensors.
+    """
+
+    #: canonical kernel name
+    kernel_name = "base"
+    #: whether ``transform`` is an exact map of ``kernel`` (linear, polynomial)
+    exact = False
+
+    # ---------------------------------------------------------------- helpers
+    def _settings(self):
+        return resolve_dtype(self.dtype), resolve_device(self.device)
+
+    def _check_input(self, X, name="X"):
+        n_features = getattr(self, "n_features_in_", None)
+        return check_matrix(X, name, n_features=n_features)
+
+    def _prepare(self, X, name="X") -> torch.Tensor:
+        """Validated, standardised tensor in the map's dtype and device."""
+        check_is_fitted(self, "n_features_in_")
+        if isinstance(X, torch.Tensor) and X.ndim == 2 and X.shape[1] == self.n_features_in_:
+            if not torch.isfinite(X).all():
+                raise ValueError(f"{name}: contains non-finite values (NaN or inf)")
+            A = X.to(dtype=self.dtype_, device=self.device_)
+        else:
+            A = as_tensor(self._check_input(X, name), dtype=self.dtype_, device=self.device_)
+        if self.standardize:
+            A = (A - self.mean_) / self.scale_
+        return A
+
+    # ---------------------------------------------------------------- API
+    def fit(self, X, y=None):
+        """Learn the map's statistics from ``X`` of shape (n_samples, n_features); returns ``self``."""
+        X = check_matrix(X, "X")
+        self.dtype_, self.device_ = self._settings()
+        self.n_features_in_ = X.shape[1]
+        mean = X.mean(0)
+        std = X.std(0)
+        std[std <= 1e-12 * max(1.0, float(np.abs(X).max()))] = 1.0
+        self.mean_ = torch.as_tensor(mean, dtype=self.dtype_, device=self.device_)
+        self.scale_ = torch.as_tensor(std, dtype=self.dtype_, device=self.device_)
+        A = as_tensor(X, dtype=torch.float64, device=self.device_)
+        if self.standardize:
+            A = (A - self.mean_.double()) / self.scale_.double()
+        self._fit_prepared(A)
+        return self
+
+    def kernel(self, X, Y=None) -> torch.Tensor:
+        """Exact Gram matrix :math:`[\\kappa(x_i, y_j)]` of shape (n_X, n_Y) (``Y=None``: ``Y=X``)."""
+        A = self._prepare(X, "X")
+        B = A if Y is None else self._prepare(Y, "Y")
+        return self._kernel_prepared(A, B, same=Y is None)
+
+    def kernel_diag(self, X) -> torch.Tensor:
+        """:math:`[\\kappa(x_i, x_i)]_i`, without forming the Gram matrix."""
+        A = self._prepare(X, "X")
+        d = self._diag_raw(A)
+        if self.normalize:
+            return (d > _EPS).to(d.dtype)
+        return d
+
+    def transform(self, X) -> torch.Tensor:
+        """The (exact or approximate) map :math:`\\hat\\phi(X)` of shape (n_samples, n_output_features_)."""
+        A = self._prepare(X, "X")
+        return self._map_prepared(A)
+
+    # used by the networks, which prepare a modality once and reuse it for several kernels
+    def _kernel_prepared(self, A, B, *, same=False, diag_a=None, diag_b=None):
+        K = self._kernel_raw(A, B)
+        if self.normalize:
+            da = self._diag_raw(A) if diag_a is None else diag_a
+            db = da if same else (self._diag_raw(B) if diag_b is None else diag_b)
+            inv_a = torch.where(da > _EPS, da.clamp_min(_EPS).rsqrt(), torch.zeros_like(da))
+            inv_b = torch.where(db > _EPS, db.clamp_min(_EPS).rsqrt(), torch.zeros_like(db))
+            K = K * inv_a[:, None] * inv_b[None, :]
+        return K
+
+    def _map_prepared(self, A):
+        Z = self._map_raw(A)
+        if self.normalize:
+            n = Z.norm(dim=1, keepdim=True)
+            Z = torch.where(n > _EPS, Z / n.clamp_min(_EPS), torch.zeros_like(Z))
+        return Z
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class LinearMap(KernelMap):
+    """Linear kernel :math:`\\kappa(x,x')=\\langle x,x'\\rangle`, exact map :math:`\\phi(x)=x` (App. A.1).
+
+    Parameters
+    ----------
+    standardize : bool, default False
+        Standardise features with the fitting set's mean and standard deviation first.
+    normalize : bool, default False
+        Cosine-normalise the kernel (unit-norm map).
+    dtype : {"float32", "float64"}
+    device : str or torch.device, optional
+        ``None``: CUDA when available, else CPU.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(5, 3))
+    >>> m = LinearMap(dtype="float64").fit(X)
+    >>> bool(np.allclose(m.transform(X) @ m.transform(X).T, m.kernel(X)))
+    True
+    """
+
+    kernel_name = "linear"
+    exact = True
+
+    def __init__(self, *, standardize=False, normalize=False, dtype="float32", device=None):
+        self.standardize = standardize
+        self.normalize = normalize
+        self.dtype = dtype
+        self.device = device
+
+    def _fit_prepared(self, A):
+        self.n_output_features_ = A.shape[1]
+
+    def _kernel_raw(self, A, B):
+        return A @ B.T
+
+    def _diag_raw(self, A):
+        return (A * A).sum(1)
+
+    def _map_raw(self, A):
+        return A
+
+
+class PolynomialMap(KernelMap):
+    """Homogeneous polynomial kernel :math:`\\kappa(x,x')=\\langle x,x'\\rangle^p` ("two orders": p=2).
+
+    The exact map is the tensor power :math:`x^{\\otimes p}`. For ``degree=2`` it is stored in its
+    symmetric form, :math:`[x_i^2]_i \\cup [\\sqrt2\\,x_ix_j]_{i<j}`, :math:`d(d+1)/2` dimensions,
+    which has the same inner products as :math:`x\\otimes x` (App. A.1). Other degrees use the full
+    :math:`d^p` tensor power. The map is wide (384-d text: 73,920 dims); the networks therefore use
+    its Nystrom coordinates on their anchors when it is wider than the anchor set (METHOD.md 10).
+
+    Parameters
+    ----------
+    degree : int, default 2
+    standardize, normalize, dtype, device
+        See :class:`LinearMap`.
+    """
+
+    kernel_name = "polynomial"
+    exact = True
+
+    def __init__(self, degree=2, *, standardize=False, normalize=False, dtype="float32", device=None):
+        self.degree = degree
+        self.standardize = standardize
+        self.normalize = normalize
+        self.dtype = dtype
+        self.device = device
+
+    def _fit_prepared(self, A):
+        if not isinstance(self.degree, (int, np.integer)) or self.degree < 1:
+            raise ValueError(f"degree must be a positive integer, got {self.degree!r}")
+        d = A.shape[1]
+        p = int(self.degree)
+        self.n_output_features_ = d * (d + 1) // 2 if p == 2 else d**p
+
+    def _kernel_raw(self, A, B):
+        return (A @ B.T) ** int(self.degree)
+
+    def _diag_raw(self, A):
+        return (A * A).sum(1) ** int(self.degree)
+
+    def _map_raw(self, A):
+        p = int(self.degree)
+        if p == 1:
+            return A
+        if p == 2:
+            d = A.shape[1]
+            iu = torch.triu_indices(d, d, device=A.device)
+            one = torch.ones((), dtype=A.dtype, device=A.device)
+            w = torch.where(iu[0] == iu[1], one, one * math.sqrt(2.0))
+            return A[:, iu[0]] * A[:, iu[1]] * w
+        Z = A
+        for _ in range(p - 1):
+            Z = (Z[:, :, None] * A[:, None, :]).reshape(A.shape[0], -1)
+        return Z
+
+
+class RBFMap(KernelMap):
+    """Gaussian kernel :math:`\\exp(-\\lVert x-x'\\rVert^2/2\\sigma^2)` and its kernel-PCA map (App. A.1).
+
+    The map is the Nystrom / kernel-PCA map on the anchors :math:`S` (the fitting set, or a random
+    subset of ``n_anchors`` of it): :math:`\\hat\\phi(x)=[\\kappa(x,s_1),\\dots,\\kappa(x,s_N)]\\,
+    V_r\\Lambda_r^{-1/2}` (Eqs. 3-4 with :math:`g` the identity), keeping the leading eigenpairs
+    that hold ``energy`` of the spectrum (Section 4.2: 99%). It reproduces the kernel on the
+    anchors up to the dropped energy.
+
+    Parameters
+    ----------
+    energy : float in (0, 1], default 0.99
+    sigma : float, optional
+        Kernel width. Default: the standard deviation of the fitting set taken over all its
+        features, :math:`\\sigma^2=\\sum_d\\mathrm{Var}(x_d)` (equivalently half the mean squared
+        pairwise distance), computed after standardisation when ``standardize=True``. This reads
+        the paper's "the standard deviation of the RBF is calculated for all the samples".
+    n_anchors : int, optional
+        Use a random subset of this many fitting samples as anchors (landmarks).
+    random_state : int, optional
+        Seed for the landmark subset.
+    standardize, normalize, dtype, device
+        See :class:`LinearMap`. ``normalize`` leaves the kernel unchanged (:math:`\\kappa(x,x)=1`)
+        and does not renormalise the Nystrom map.
+
+    Attributes
+    ----------
+    sigma_ : float
+    anchors_ : tensor (M, d), prepared anchor features
+    components_ : tensor (M, r), :math:`V_r\\Lambda_r^{-1/2}`
+    eigenvalues_ : tensor (r,)
+    n_output_features_ : int, the rank r
+    """
+
+    kernel_name = "rbf"
+    exact = False
+
+    def __init__(
+        self,
+        energy=0.99,
+        sigma=None,
+        *,
+        n_anchors=None,
+        random_state=None,
+        standardize=False,
+        normalize=False,
+        dtype="float32",
+        device=None,
+    ):
+        self.energy = energy
+        self.sigma = sigma
+        self.n_anchors = n_anchors
+        self.random_state = random_state
+        self.standardize = standardize
+        self.normalize = normalize
+        self.dtype = dtype
+        self.device = device
+
+    def _fit_prepared(self, A):
+        if self.sigma is None:
+            s2 = float(A.var(0, unbiased=False).sum())
+            sigma = math.sqrt(s2) if s2 > 0 else 1.0
+        else:
+            sigma = float(self.sigma)
+            if not (sigma > 0 and math.isfinite(sigma)):
+                raise ValueError(f"sigma must be a positive finite number, got {self.sigma!r}")
+        self.sigma_ = sigma
+        n = A.shape[0]
+        if self.n_anchors is not None and int(self.n_anchors) < n:
+            if int(self.n_anchors) < 1:
+                raise ValueError(f"n_anchors must be >= 1, got {self.n_anchors}")
+            rng = np.random.default_rng(self.random_state)
+            idx = np.sort(rng.choice(n, size=int(self.n_anchors), replace=False))
+            S = A[torch.as_tensor(idx, device=A.device)]
+        else:
+            S = A
+        K = self._kernel_raw(S, S)
+        U, lam = nystroem_projection(K, self.energy)
+        self.anchors_ = S.to(self.dtype_)
+        self.components_ = U.to(self.dtype_)
+        self.eigenvalues_ = lam.to(self.dtype_)
+        self.n_output_features_ = int(U.shape[1])
+
+    def _kernel_raw(self, A, B):
+        a2 = (A * A).sum(1)[:, None]
+        b2 = (B * B).sum(1)[None, :]
+        d2 = (a2 + b2 - 2.0 * (A @ B.T)).clamp_min(0.0)
+        return torch.exp(-d2 / (2.0 * self.sigma_**2))
+
+    def _diag_raw(self, A):
+        return torch.ones(A.shape[0], dtype=A.dtype, device=A.device)
+
+    def _map_raw(self, A):
+        return self._kernel_raw(A, self.anchors_) @ self.components_
+
+    def _map_prepared(self, A):  # normalisation is a no-op for the RBF kernel; keep the Nystrom map
+        return self._map_raw(A)
+
+
+class HistogramIntersectionMap(KernelMap):
+    """Histogram intersection kernel and its quantised unary map (App. A.1, Eqs. 19-20).
+
+    Per dimension :math:`d`, :math:`\\ell_d, u_d` are the fitting set's min and max and
+    :math:`Q` = ``levels`` (paper: 10). With :math:`k(x_d)=\\lfloor Q(x_d-\\ell_d)/(u_d-\\ell_d)\\rfloor`
+    clipped to :math:`[0,Q]`, :math:`\\psi(x_d)\\in\\{0,1\\}^Q` has its first :math:`k(x_d)` entries
+    equal to one and :math:`\\hat\\phi(x)=[\\psi(x_d)\\sqrt{(u_d-\\ell_d)/Q}]_d` (:math:`Qd` dims).
+
+    **Input rule (METHOD.md reading).** Features are shifted by :math:`\\ell_d` and clipped to the
+    fitting range :math:`[\\ell_d,u_d]`, so any real features are accepted, negative ones included;
+    the exact ``kernel`` is the same shifted, clipped kernel
+    :math:`\\sum_d\\min(x_d-\\ell_d, x'_d-\\ell_d)`, which is positive semi-definite. Then
+    :math:`0\\le\\kappa(x,x')-\\langle\\hat\\phi(x),\\hat\\phi(x')\\rangle<\\frac1Q\\sum_d(u_d-\\ell_d)`,
+    and the error never grows when :math:`Q` is doubled. A constant dimension contributes nothing.
+
+    Parameters
+    ----------
+    levels : int, default 10
+    standardize, normalize, dtype, device
+        See :class:`LinearMap`.
+    """
+
+    kernel_name = "hi"
+    exact = False
+
+    def __init__(self, levels=10, *, standardize=False, normalize=False, dtype="float32", device=None):
+        self.levels = levels
+        self.standardize = standardize
+        self.normalize = normalize
+        self.dtype = dtype
+        self.device = device
+
+    def _fit_prepared(self, A):
+        if not isinstance(self.levels, (int, np.integer)) or self.levels < 1:
+            raise ValueError(f"levels must be a positive integer, got {self.levels!r}")
+        lo = A.min(0).values
+        hi = A.max(0).values
+        self.lower_ = lo.to(self.dtype_)
+        self.upper_ = hi.to(self.dtype_)
+        self.range_ = (hi - lo).to(self.dtype_)
+        self.n_output_features_ = int(self.levels) * A.shape[1]
+
+    def error_bound(self) -> float:
+        """:math:`\\frac1Q\\sum_d(u_d-\\ell_d)` (unnormalised kernel)."""
+        check_is_fitted(self, "range_")
+        return float(self.range_.double().sum()) / int(self.levels)
+
+    def _shift(self, A):
+        return torch.minimum((A - self.lower_).clamp_min(0.0), self.range_)
+
+    def _kernel_raw(self, A, B):
+        # sum_d min(a_d, b_d) = (|a|_1 + |b|_1 - |a - b|_1) / 2 for a, b >= 0: torch.cdist(p=1)
+        # computes the L1 distances without materialising the (n, m, d) broadcast
+        a, b = self._shift(A), self._shift(B)
+        if a.shape[0] * b.shape[0] * a.shape[1] <= _HI_CHUNK_ELEMS:
+            return torch.minimum(a[:, None, :], b[None, :, :]).sum(-1)
+        K = 0.5 * (a.sum(1)[:, None] + b.sum(1)[None, :] - torch.cdist(a, b, p=1))
+        return K.clamp_min(0.0)
+
+    def _diag_raw(self, A):
+        return self._shift(A).sum(1)
+
+    def levels_of(self, A) -> torch.Tensor:
+        """Quantisation levels :math:`k(x_d)` of prepared features, shape (n, d)."""
+        Q = int(self.levels)
+        rng = self.range_
+        safe = torch.where(rng > 0, rng, torch.ones_like(rng))
+        k = torch.floor(Q * self._shift(A) / safe)
+        k = torch.where(rng > 0, k, torch.zeros_like(k))
+        return k.clamp(0, Q)
+
+    def _map_raw(self, A):
+        Q = int(self.levels)
+        k = self.levels_of(A)
+        steps = torch.arange(Q, dtype=A.dtype, device=A.device)
+        psi = (steps[None, None, :] < k[:, :, None]).to(A.dtype)
+        scale = torch.sqrt(self.range_ / Q)
+        return (psi * scale[None, :, None]).reshape(A.shape[0], -1)
+
+
+_CLASSES = {
+    "linear": LinearMap,
+    "polynomial": PolynomialMap,
+    "rbf": RBFMap,
+    "hi": HistogramIntersectionMap,
+}
+
+
+def make_map(name: str, **params) -> KernelMap:
+    """Build an elementary map by kernel name (``"linear"``, ``"polynomial"``, ``"rbf"``, ``"hi"``).
+
+    Keyword arguments that the chosen map does not take (e.g. ``levels`` for a linear map) are
+    ignored, so one set of options can configure all four maps.
+    """
+    cls = _CLASSES[canonical_kernel_name(name)]
+    accepted = cls._get_param_names()
+    return cls(**{k: v for k, v in params.items() if k in accepted})
