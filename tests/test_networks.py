@@ -165,3 +165,17 @@ def test_float64_option(rng):
     dm = DeepKernelMapNetwork(hidden=2, epochs=2, dtype="float64").fit(views, y)
     assert dm.output_map(views).dtype == torch.float64
     assert dm.module_.W.dtype == torch.float64
+
+
+def test_early_stopping_keeps_the_best_validation_state(rng):
+    views, y = make_views(rng, n=150, n_classes=3, noise=2.0)
+    dm = DeepKernelMapNetwork(hidden=3, epochs=60, early_stopping=True, n_iter_no_change=4,
+                              lr=3e-3, lr_classifier=3e-2, random_state=int(rng.integers(1e6))).fit(views, y)
+    val = np.asarray(dm.validation_loss_)
+    assert len(val) == dm.n_epochs_ <= 60
+    assert 1 <= dm.best_epoch_ <= dm.n_epochs_
+    assert val[dm.best_epoch_ - 1] == val.min()
+    # validation samples are training samples, stratified by class
+    assert set(np.unique(y[dm.validation_index_])) == set(np.unique(y))
+    with pytest.raises(ValueError, match="validation_fraction"):
+        DeepKernelMapNetwork(epochs=2, early_stopping=True, validation_fraction=1.5).fit(views, y)

@@ -85,15 +85,24 @@ class DeepKernelMapNetwork(MultiModalClassifier):
     max_explicit_dim : int, optional
         Input maps up to this width are used explicitly, wider ones through Nystrom
         coordinates. Default: the number of anchors.
-    epochs : int, default 100
+    epochs : int, default 50
         Passes over the training set during end-to-end learning (0: no learning).
     lr : float, optional
-        Learning rate; default 1e-3 for Adam (relative to each map tensor's scale, see
-        ``_optimizer``), 1e-4 for SGD (the paper's constant rate).
+        Learning rate of the map parameters (anchors, :math:`U`, :math:`w`). Adam (default 3e-4):
+        relative to each tensor's scale, i.e. a step changes a tensor by about ``lr`` of its
+        size; SGD: the absolute rate (default 1e-4, the paper's).
+    lr_classifier : float, optional
+        Learning rate of the softmax layer (Adam default 1e-3; SGD: ``lr``).
     optimizer : {"adam", "sgd"}, default "adam"
         ``"sgd"`` with ``lr=1e-4`` is the paper's schedule (which runs up to 400,000 epochs).
     batch_size : int or None, default 128
         Mini-batch size; ``None``: the whole training set.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the training samples (stratified), stop when their
+        loss has not improved for ``n_iter_no_change`` epochs and keep the best parameters.
+        Model selection thus stays inside the training data.
+    validation_fraction : float, default 0.1
+    n_iter_no_change : int, default 10
     alpha_classifier, alpha_weights : float, optional
         Coefficients of :math:`\\lVert W^{LR}\\rVert^2` and :math:`\\sum_k\\lVert w^{(k)}\\rVert^2` in
         Eq. 6. The loss is averaged over samples, so the paper's unit coefficients on a summed
@@ -163,10 +172,14 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         levels=10,
         sigma=None,
         max_explicit_dim=None,
-        epochs=100,
+        epochs=50,
         lr=None,
+        lr_classifier=None,
         optimizer="adam",
         batch_size=128,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         alpha_classifier=None,
         alpha_weights=None,
         class_weight="balanced",
@@ -191,8 +204,12 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         self.max_explicit_dim = max_explicit_dim
         self.epochs = epochs
         self.lr = lr
+        self.lr_classifier = lr_classifier
         self.optimizer = optimizer
         self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.alpha_classifier = alpha_classifier
         self.alpha_weights = alpha_weights
         self.class_weight = class_weight
@@ -459,44 +476,79 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         Anchors, projections and weights differ in scale by orders of magnitude (the entries of
         :math:`U_p=V_r\\Lambda_r^{-1/2}` scale with the eigenvalues), so with Adam every map tensor
         gets the learning rate ``lr * rms(tensor)``: a step changes each tensor by about ``lr`` of
-        its size. The softmax layer uses ``lr`` itself. SGD (the paper's optimiser) uses one
-        constant rate for everything.
+        its size. The softmax layer uses ``lr_classifier``. SGD (the paper's optimiser) uses one
+        constant rate.
         """
         net = self.module_
-        if self.optimizer == "sgd":
-            return torch.optim.SGD(params, lr=1e-4 if self.lr is None else float(self.lr))
-        lr = 1e-3 if self.lr is None else float(self.lr)
         head = {id(net.W), id(net.b)}
+        if self.optimizer == "sgd":
+            lr = 1e-4 if self.lr is None else float(self.lr)
+            lr_c = lr if self.lr_classifier is None else float(self.lr_classifier)
+            return torch.optim.SGD([
+                {"params": [p for p in params if id(p) not in head], "lr": lr},
+                {"params": [p for p in params if id(p) in head], "lr": lr_c},
+            ])
+        lr = 3e-4 if self.lr is None else float(self.lr)
+        lr_c = 1e-3 if self.lr_classifier is None else float(self.lr_classifier)
         groups = []
         for p in params:
             if id(p) in head:
-                groups.append({"params": [p], "lr": lr})
+                groups.append({"params": [p], "lr": lr_c})
             else:
                 nz = p.detach()[p.detach() != 0]
                 scale = float(nz.pow(2).mean().sqrt()) if nz.numel() else 1.0
                 groups.append({"params": [p], "lr": lr * max(scale, 1e-8)})
         return torch.optim.Adam(groups)
 
+    def _split_validation(self, y_idx, gen):
+        """Stratified hold-out of the training samples for early stopping."""
+        frac = float(self.validation_fraction)
+        if not (0.0 < frac < 1.0):
+            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
+        rng = np.random.default_rng(int(torch.randint(2**31 - 1, (1,), generator=gen)))
+        val = []
+        for c in np.unique(y_idx):
+            members = np.flatnonzero(y_idx == c)
+            k = int(round(frac * len(members)))
+            if k >= 1 and len(members) - k >= 1:
+                val.extend(rng.choice(members, k, replace=False).tolist())
+        val = np.sort(np.asarray(val, dtype=np.int64))
+        if val.size == 0:
+            raise ValueError("early_stopping: too few samples per class for a validation split")
+        train = np.setdiff1d(np.arange(len(y_idx)), val)
+        return train, val
+
     def _train(self, views, y_idx, gen):
         epochs = int(self.epochs)
         net = self.module_
-        Z = [z.detach() for z in self._input_reps(views)]
-        y_t = torch.as_tensor(y_idx, device=self.device_)
+        Z_all = [z.detach() for z in self._input_reps(views)]
+        y_all = torch.as_tensor(y_idx, device=self.device_)
         cw = torch.as_tensor(self._class_weights(y_idx, self.class_weight), dtype=self.dtype_,
                              device=self.device_)
-        sw = cw[y_t]
-        n = len(y_idx)
+        sw_all = cw[y_all]
         if getattr(self, "head_from_svm_", False):
-            self._calibrate_head(Z, y_t, sw)
+            self._calibrate_head(Z_all, y_all, sw_all)
             self.head_from_svm_ = False
         if epochs == 0:
             return
         params = self._param_groups()
         if not params:
             return
+        if self.early_stopping:
+            tr, va = self._split_validation(y_idx, gen)
+            tr_t = torch.as_tensor(tr, device=self.device_)
+            va_t = torch.as_tensor(va, device=self.device_)
+            Z, y_t, sw = [z[tr_t] for z in Z_all], y_all[tr_t], sw_all[tr_t]
+            Z_val, y_val, sw_val = [z[va_t] for z in Z_all], y_all[va_t], sw_all[va_t]
+            self.validation_index_ = va
+            self.validation_loss_ = []
+        else:
+            Z, y_t, sw = Z_all, y_all, sw_all
+        n = y_t.shape[0]
         opt = self._optimizer(params)
         bs = n if self.batch_size is None else max(1, min(int(self.batch_size), n))
         bar = tqdm(range(epochs), disable=not self.verbose, desc="DM2KMN", leave=False)
+        best, best_state, stale = np.inf, None, 0
         net.train()
         for epoch in bar:
             order = torch.randperm(n, generator=gen).to(self.device_) if bs < n else None
@@ -515,9 +567,24 @@ class DeepKernelMapNetwork(MultiModalClassifier):
                 net.project_()
                 total += float(loss.detach()) * (len(Zb[0]) / n)
             self.loss_curve_.append(total)
+            self.n_epochs_ = len(self.loss_curve_)
+            if self.early_stopping:
+                with torch.no_grad():
+                    vl = float(self._loss(net(Z_val), y_val, sw_val, n))
+                self.validation_loss_.append(vl)
+                if vl < best - 1e-6:
+                    best, stale = vl, 0
+                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                else:
+                    stale += 1
             bar.set_postfix(loss=f"{total:.4g}")
             if self.callback is not None:
                 self.callback(self, epoch, total)
+            if self.early_stopping and stale >= int(self.n_iter_no_change):
+                break
+        if best_state is not None:
+            net.load_state_dict(best_state)
+            self.best_epoch_ = int(np.argmin(self.validation_loss_)) + 1
         net.eval()
         for p in net.parameters():
             p.requires_grad_(False)
