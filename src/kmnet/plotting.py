@@ -1,0 +1,64 @@
+"""Figures shared by the notebooks (matplotlib only; imported lazily by the callers)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_confusion", "plot_confusions", "plot_importance"]
+
+
+def plot_confusion(cm: pd.DataFrame, *, ax=None, title: str = "", cmap: str = "Blues", fmt: str = "{:.0f}"):
+    """Draw a row-normalised confusion matrix (a DataFrame from :func:`kmnet.metrics.confusion_matrix`)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 3.6))
+    values = cm.to_numpy(dtype=float)
+    ax.imshow(values, cmap=cmap, vmin=0, vmax=100 if values.max() <= 100 else None)
+    ax.set_xticks(range(values.shape[1]), cm.columns, rotation=45, ha="right")
+    ax.set_yticks(range(values.shape[0]), cm.index)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.grid(False)
+    thresh = 0.6 * np.nanmax(values) if values.size else 0
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if values[i, j] > thresh else "black")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_confusions(cms: Mapping[str, pd.DataFrame], *, ncols: int = 2, size: float = 3.6, suptitle: str = ""):
+    """Several confusion matrices side by side; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    n = len(cms)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 0.5, size * nrows), squeeze=False)
+    for ax, (title, cm) in zip(axes.flat, cms.items()):
+        plot_confusion(cm, ax=ax, title=title)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_importance(ri: pd.DataFrame, *, err: pd.DataFrame | None = None, ax=None, title: str = ""):
+    """Grouped bar chart of relative importance (rows: input units, columns: models), in %."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    ri.plot.bar(ax=ax, yerr=err, capsize=2, rot=30)
+    ax.set_ylabel("relative importance (%)")
+    if title:
+        ax.set_title(title)
+    return ax
