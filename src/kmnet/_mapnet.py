@@ -23,7 +23,9 @@ over the :math:`M` anchors :math:`i`. Two parameterisations of the anchors :math
 
 Both give :math:`f_p=\\sum_q w_{p,q}\\kappa_q` at initialisation, i.e. the DKN's Eq. 1.
 Hidden units of one layer may keep different ranks :math:`r_p`; they are stored zero-padded to the
-layer's largest rank, with a fixed mask so that padded entries stay exactly zero.
+layer's largest rank. Padded entries start at zero and receive exactly zero gradients (every
+product that reaches them involves another padded zero), so they stay zero without masking the
+forward pass; :meth:`MapNetModule.project_` re-applies the masks after each step anyway.
 """
 
 from __future__ import annotations
@@ -124,19 +126,16 @@ class MapNetModule(nn.Module):
         """:math:`f_p` of layer ``l`` (>= 1) from the previous layer's maps ``Phi`` (n_l, B, R)."""
         w = self.w[l]
         if self.parameterization == SHARED:
-            A = self.A[l - 1] * self.mask(l - 1)[:, None, :]
-            G = torch.bmm(Phi, A.transpose(1, 2))  # (n_prev, B, M)
+            G = torch.bmm(Phi, self.A[l - 1].transpose(1, 2))  # (n_prev, B, M)
             n_prev, B, M = G.shape
             return (w @ G.reshape(n_prev, B * M)).reshape(w.shape[0], B, M)
         sw = torch.sqrt(w.clamp_min(1e-30))
-        A = self.A[l - 1] * self.mask(l - 1)[None, :, None, :]
-        return torch.einsum("pq,qbr,pqmr->pbm", sw, Phi, A)
+        return torch.einsum("pq,qbr,pqmr->pbm", sw, Phi, self.A[l - 1])
 
     def layer_maps(self, l: int, F: torch.Tensor) -> torch.Tensor:
         """Eq. 4: :math:`g(f_p)\\,U_p`, shape (n_l, B, R_l)."""
         g = _activation(l == len(self.widths) - 1)
-        U = self.U[l] * self.mask(l)[:, None, :]
-        return torch.bmm(g(F), U)
+        return torch.bmm(g(F), self.U[l])
 
     def output_map(self, Z: list[torch.Tensor]) -> torch.Tensor:
         """:math:`\\hat\\phi^{(L)}_1(x)`, shape (B, R_L)."""

@@ -495,10 +495,14 @@ class DeepKernelMapNetwork(MultiModalClassifier):
             if id(p) in head:
                 groups.append({"params": [p], "lr": lr_c})
             else:
-                nz = p.detach()[p.detach() != 0]
-                scale = float(nz.pow(2).mean().sqrt()) if nz.numel() else 1.0
+                d = p.detach()
+                nnz = int((d != 0).sum())
+                scale = float((d.pow(2).sum() / nnz).sqrt()) if nnz else 1.0
                 groups.append({"params": [p], "lr": lr * max(scale, 1e-8)})
-        return torch.optim.Adam(groups)
+        try:  # the fused kernel is several times faster on the CPU (torch >= 2.4)
+            return torch.optim.Adam(groups, fused=True)
+        except (RuntimeError, TypeError, ValueError):
+            return torch.optim.Adam(groups)
 
     def _split_validation(self, y_idx, gen):
         """Stratified hold-out of the training samples for early stopping."""
