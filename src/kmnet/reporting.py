@@ -83,7 +83,8 @@ _TABLE6 = [
     ("Audio MFCCs + Lyrics", "Hybrid fusion [21]", 90.3, 0.2),
     ("Audio MFCCs + Lyrics", "The proposed DM2KMN", 90.4, 0.3),
 ]
-# Table A1: pieces per period; Section 4.4: 4MuLA genre counts
+# Table A1: pieces per period; Section 4.4: 4MuLA genre counts (they add up to 5972, while the
+# paper states 5980 tracks and |S| = 4784 = 0.8 * 5980: the published numbers disagree by 8)
 _TABLEA1 = {"Baroque": 243, "Classical": 236, "Romantic": 258, "Modern": 248}
 _FOURMULA_COUNTS = {"Rock": 1578, "Indie": 1491, "Pop": 1449, "Hip Hop": 786, "Heavy Metal": 668}
 #: Figure 2 (Section 4.3.2): modality totals of relative importance, in %
