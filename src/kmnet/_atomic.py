@@ -16,6 +16,12 @@ import numpy as np
 __all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_text", "atomic_save_npz"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb", **kwargs):
     """Open a temporary file beside ``path``; on clean exit rename it onto ``path``."""
@@ -27,6 +33,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", **kwargs):
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         try:
