@@ -16,7 +16,6 @@ PARAMS ?=
 TORCH  ?= torch==2.13.0
 
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 .PHONY: env book test pytest nbval reproduce benchmark clean
 

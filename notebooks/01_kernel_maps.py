@@ -1,7 +1,9 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: -papermill,-execution,-ExecuteTime
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -papermill,-widgets
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -13,7 +15,7 @@
 #     name: python3
 # ---
 
-# %% [markdown] papermill={"duration": 0.004847, "end_time": "2026-11-26T11:04:42.299971+00:00", "exception": false, "start_time": "2026-11-26T11:04:42.295124+00:00", "status": "completed"}
+# %% [markdown]
 # # Kernel maps, deep kernel networks and their map networks
 #
 # This chapter checks the machinery of the paper (Sections 3.1-3.4 and Appendix A.1) before any
@@ -30,7 +32,7 @@
 # Everything below is computed by this notebook with `kmnet`; the parameters cell lists what a
 # reader can change (e.g. `papermill -p device cuda`).
 
-# %% papermill={"duration": 0.021488, "end_time": "2026-11-26T11:04:42.333529+00:00", "exception": false, "start_time": "2026-11-26T11:04:42.312041+00:00", "status": "completed"} tags=["parameters"]
+# %% tags=["parameters"]
 seed = 0  # seeds the synthetic data and the networks
 data_root = None  # None: KMNET_DATA or ../shared/data
 device = None  # None: CUDA when available, else CPU
@@ -38,7 +40,7 @@ n_synthetic = 400  # samples of the two-modality example (half for training)
 dkn_iterations = 30  # alternating SVM / gradient iterations of the DKN
 dm2kmn_epochs = 60  # end-to-end epochs of the map network
 
-# %% papermill={"duration": 6.376675, "end_time": "2026-11-26T11:04:48.720396+00:00", "exception": false, "start_time": "2026-11-26T11:04:42.343721+00:00", "status": "completed"}
+# %%
 import warnings
 
 warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
@@ -62,7 +64,7 @@ plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
       "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu")
 
-# %% [markdown] papermill={"duration": 0.011742, "end_time": "2026-11-26T11:04:48.735898+00:00", "exception": false, "start_time": "2026-11-26T11:04:48.724156+00:00", "status": "completed"}
+# %% [markdown]
 # ## 1. Elementary maps against their kernels (Appendix A.1)
 #
 # We use real features: the 20 MFCC means of the GTZAN feature table (1000 clips, see the GTZAN
@@ -70,7 +72,7 @@ print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
 # degree 2 is stored in its symmetric form ($d(d+1)/2$ coordinates, $\sqrt2\,x_ix_j$ off the
 # diagonal).
 
-# %% papermill={"duration": 0.782113, "end_time": "2026-11-26T11:04:49.525843+00:00", "exception": false, "start_time": "2026-11-26T11:04:48.743730+00:00", "status": "completed"}
+# %%
 table = gtzan.load_gtzan_table(root=data_root)
 mfcc_means = table.X[[c for c in table.X.columns if c.startswith("mfcc") and c.endswith("_mean")]].to_numpy()
 X = mfcc_means[:300]
@@ -89,16 +91,16 @@ for m in (LinearMap(dtype="float64"), PolynomialMap(2, dtype="float64"),
 exact = pd.DataFrame(rows)
 exact
 
-# %% papermill={"duration": 0.032887, "end_time": "2026-11-26T11:04:49.564502+00:00", "exception": false, "start_time": "2026-11-26T11:04:49.531615+00:00", "status": "completed"} tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"]
 print("linear and polynomial maps exact to 1e-12:", bool((exact.iloc[:, -1] < 1e-12).all()))
 
-# %% [markdown] papermill={"duration": 0.008992, "end_time": "2026-11-26T11:04:49.585048+00:00", "exception": false, "start_time": "2026-11-26T11:04:49.576056+00:00", "status": "completed"}
+# %% [markdown]
 # **Histogram intersection.** With $Q$ quantisation levels per dimension (Eqs. 19-20), the map's
 # inner product underestimates the (shifted) HI kernel by less than
 # $\frac1Q\sum_d(u_d-\ell_d)$. The figure shows the mean and the largest error against that bound
 # for growing $Q$; with $Q$ doubling the levels are nested, so the error never grows.
 
-# %% papermill={"duration": 0.444429, "end_time": "2026-11-26T11:04:50.036408+00:00", "exception": false, "start_time": "2026-11-26T11:04:49.591979+00:00", "status": "completed"}
+# %%
 levels = [2, 5, 10, 20, 40, 80, 160]
 hi_rows = []
 for Q in levels:
@@ -118,11 +120,11 @@ ax.legend()
 plt.show()
 hi_table
 
-# %% papermill={"duration": 0.021918, "end_time": "2026-11-26T11:04:50.069991+00:00", "exception": false, "start_time": "2026-11-26T11:04:50.048073+00:00", "status": "completed"} tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"]
 print("HI error within the bound for every Q:", bool(((hi_table["max error"] < hi_table["bound"]) & (hi_table["min error"] >= -1e-9)).all()))
 print("mean error decreases with Q:", bool(np.all(np.diff(hi_table["mean error"]) < 0)))
 
-# %% [markdown] papermill={"duration": 0.00767, "end_time": "2026-11-26T11:04:50.091986+00:00", "exception": false, "start_time": "2026-11-26T11:04:50.084316+00:00", "status": "completed"}
+# %% [markdown]
 # At the paper's $Q=10$ the mean error is a few percent of the kernel's mean value: the HI map is
 # the coarsest of the four approximations.
 #
@@ -132,7 +134,7 @@ print("mean error decreases with Q:", bool(np.all(np.diff(hi_table["mean error"]
 # the anchors cover the data. The width $\sigma$ defaults to the standard deviation of the data
 # over all features (the paper: "calculated for all the samples").
 
-# %% papermill={"duration": 1.285903, "end_time": "2026-11-26T11:04:51.385706+00:00", "exception": false, "start_time": "2026-11-26T11:04:50.099803+00:00", "status": "completed"}
+# %%
 Xs = (mfcc_means - mfcc_means.mean(0)) / mfcc_means.std(0)
 anchors_X, test_X = Xs[:500], Xs[500:]
 rbf_rows = []
@@ -162,7 +164,7 @@ axes[1].legend()
 plt.show()
 rbf_table.pivot(index="anchors", columns="energy", values="rank")
 
-# %% [markdown] papermill={"duration": 0.011948, "end_time": "2026-11-26T11:04:51.403996+00:00", "exception": false, "start_time": "2026-11-26T11:04:51.392048+00:00", "status": "completed"}
+# %% [markdown]
 # More energy means a larger rank and a smaller error on the anchors; off the anchors the error
 # is limited by the number of anchors, which is why the map network uses all training samples as
 # anchors by default and why landmarks cost accuracy only when they are too few.
@@ -174,7 +176,7 @@ rbf_table.pivot(index="anchors", columns="energy", values="rank")
 # linear kernel does not), the "text" modality carries a weak linear shift, and half of the text
 # features are pure noise.
 
-# %% papermill={"duration": 0.509282, "end_time": "2026-11-26T11:04:51.921096+00:00", "exception": false, "start_time": "2026-11-26T11:04:51.411814+00:00", "status": "completed"}
+# %%
 rng = np.random.default_rng(seed)
 n = int(n_synthetic)
 y = rng.integers(0, 3, n)
@@ -198,16 +200,16 @@ ax.set_title("DKN training (alternating SVM / projected gradient)")
 plt.show()
 print(f"DKN: {dkn.n_iter_} steps, dual objective {dkn.objective_[0]:.2f} -> {dkn.objective_[-1]:.2f}")
 
-# %% papermill={"duration": 0.021389, "end_time": "2026-11-26T11:04:51.957672+00:00", "exception": false, "start_time": "2026-11-26T11:04:51.936283+00:00", "status": "completed"} tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"]
 print("the DKN lowered the SVM dual objective:", dkn.objective_[-1] < dkn.objective_[0])
 
-# %% [markdown] papermill={"duration": 0.012165, "end_time": "2026-11-26T11:04:51.984116+00:00", "exception": false, "start_time": "2026-11-26T11:04:51.971951+00:00", "status": "completed"}
+# %% [markdown]
 # The initial DM2KMN takes the DKN's weights, builds every unit's map on the anchors (all
 # training samples) and keeps 99% of each unit's spectrum. Its output kernel should reproduce the
 # DKN's: the paper reports RE = 0.820% on its piano data. The table shows RE for several energy
 # thresholds, on the training samples (the anchors) and on held-out samples.
 
-# %% papermill={"duration": 2.266681, "end_time": "2026-11-26T11:04:54.262621+00:00", "exception": false, "start_time": "2026-11-26T11:04:51.995940+00:00", "status": "completed"}
+# %%
 K_dkn_tr = dkn.output_kernel(V_tr)
 K_dkn_te = dkn.output_kernel(V_te)
 re_rows = []
@@ -223,10 +225,10 @@ re_table = pd.DataFrame(re_rows).set_index("energy")
 print(f"DKN held-out accuracy: {dkn.score(V_te, y_te):.3f}")
 re_table
 
-# %% papermill={"duration": 0.017033, "end_time": "2026-11-26T11:04:54.293192+00:00", "exception": false, "start_time": "2026-11-26T11:04:54.276159+00:00", "status": "completed"} tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"]
 print("RE on the training data below 1% at energy 0.99:", bool(re_table.loc[0.99, "RE train (%)"] < 1.0))
 
-# %% [markdown] papermill={"duration": 0.005565, "end_time": "2026-11-26T11:04:54.313408+00:00", "exception": false, "start_time": "2026-11-26T11:04:54.307843+00:00", "status": "completed"}
+# %% [markdown]
 # ## 3. The paper's gradients (Eqs. 7-16) against autograd
 #
 # `kmnet.gradients.paper_gradients` evaluates Eqs. 7-16 literally on a network with the paper's
@@ -234,7 +236,7 @@ print("RE on the training data below 1% at energy 0.99:", bool(re_table.loc[0.99
 # independent of $A_p$), and `autograd_gradients` asks PyTorch for the gradients of the same loss
 # (Eq. 6). Small 3-layer network, float64, a random batch.
 
-# %% papermill={"duration": 8.256356, "end_time": "2026-11-26T11:05:02.584164+00:00", "exception": false, "start_time": "2026-11-26T11:04:54.327808+00:00", "status": "completed"}
+# %%
 small_tr = {k: v[:60] for k, v in V_tr.items()}
 dkn_small = DeepKernelNetwork(hidden=4, max_iter=3, random_state=seed, dtype="float64").fit(small_tr, y_tr[:60])
 paper_net = DeepKernelMapNetwork.from_dkn(dkn_small, small_tr, parameterization="paper", epochs=5, batch_size=None)
@@ -243,11 +245,11 @@ batch = rng.choice(60, 16, replace=False)
 grad_table = compare_gradients(paper_net, {k: v[batch] for k, v in small_tr.items()}, y_tr[:60][batch])
 grad_table
 
-# %% papermill={"duration": 0.011541, "end_time": "2026-11-26T11:05:02.603437+00:00", "exception": false, "start_time": "2026-11-26T11:05:02.591896+00:00", "status": "completed"} tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"]
 print("hand-derived gradients equal autograd (relative difference < 1e-9):", bool((grad_table["rel_diff"] < 1e-9).all()))
 print("parameters checked:", len(grad_table))
 
-# %% [markdown] papermill={"duration": 0.018858, "end_time": "2026-11-26T11:05:02.627944+00:00", "exception": false, "start_time": "2026-11-26T11:05:02.609086+00:00", "status": "completed"}
+# %% [markdown]
 # ## 4. End-to-end learning and relative importance (Eqs. 6, 18)
 #
 # Starting from the initial DM2KMN, all parameters (anchors, projections $U$, weights $w\ge0$,
@@ -255,7 +257,7 @@ print("parameters checked:", len(grad_table))
 # of Eq. 6. We use Adam with step sizes relative to each tensor's scale (the paper uses plain SGD
 # with rate $10^{-4}$ for up to 400,000 epochs; `optimizer="sgd"` reproduces that schedule).
 
-# %% papermill={"duration": 23.516686, "end_time": "2026-11-26T11:05:26.164497+00:00", "exception": false, "start_time": "2026-11-26T11:05:02.647811+00:00", "status": "completed"}
+# %%
 learned = DeepKernelMapNetwork.from_dkn(dkn, V_tr, energy=0.99, epochs=dm2kmn_epochs, device=device)
 initial_acc = learned.score(V_te, y_te)
 re_trace = []
@@ -277,16 +279,16 @@ summary = pd.DataFrame({
 }, index=["DKN", "initial DM2KMN", "learned DM2KMN"])
 summary
 
-# %% papermill={"duration": 0.028131, "end_time": "2026-11-26T11:05:26.204154+00:00", "exception": false, "start_time": "2026-11-26T11:05:26.176023+00:00", "status": "completed"} tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"]
 print("learning lowered the training loss:", learned.loss_curve_[-1] < learned.loss_curve_[0])
 
-# %% [markdown] papermill={"duration": 0.01216, "end_time": "2026-11-26T11:05:26.227944+00:00", "exception": false, "start_time": "2026-11-26T11:05:26.215784+00:00", "status": "completed"}
+# %% [markdown]
 # As in the paper, learning moves the map network away from the DKN (RE grows) while it fits the
 # labels. **Relative importance** (Eq. 18) follows each input unit's weight through the hidden
 # layer to the output unit. The audio modality carries the class in its norm, so its polynomial
 # and RBF units should matter most; the text modality carries a weaker linear signal.
 
-# %% papermill={"duration": 0.140803, "end_time": "2026-11-26T11:05:26.384628+00:00", "exception": false, "start_time": "2026-11-26T11:05:26.243825+00:00", "status": "completed"}
+# %%
 ri = pd.concat({"DKN": relative_importance(dkn)["ri"], "learned DM2KMN": relative_importance(learned)["ri"]}, axis=1)
 ax = ri.plot.bar(figsize=(8, 3.5), rot=30)
 ax.set_ylabel("relative importance (%)")
@@ -296,10 +298,10 @@ totals = pd.concat({"DKN": modality_importance(relative_importance(dkn)),
                     "learned DM2KMN": modality_importance(relative_importance(learned))}, axis=1)
 totals
 
-# %% papermill={"duration": 0.029485, "end_time": "2026-11-26T11:05:26.433677+00:00", "exception": false, "start_time": "2026-11-26T11:05:26.404192+00:00", "status": "completed"} tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"]
 print("RI sums to 100%:", bool(np.allclose(ri.sum(), 100.0)))
 
-# %% [markdown] papermill={"duration": 0.016191, "end_time": "2026-11-26T11:05:26.476092+00:00", "exception": false, "start_time": "2026-11-26T11:05:26.459901+00:00", "status": "completed"}
+# %% [markdown]
 # **What this chapter shows.** The maps behave as Appendix A.1 says (linear and polynomial exact,
 # HI within its bound, RBF exact on its anchors up to the dropped energy); the initial map
 # network reproduces the DKN's output kernel closely at the paper's 99% energy; the paper's

@@ -171,11 +171,34 @@ def test_early_stopping_keeps_the_best_validation_state(rng):
     views, y = make_views(rng, n=150, n_classes=3, noise=2.0)
     dm = DeepKernelMapNetwork(hidden=3, epochs=60, early_stopping=True, n_iter_no_change=4,
                               lr=3e-3, lr_classifier=3e-2, random_state=int(rng.integers(1e6))).fit(views, y)
-    val = np.asarray(dm.validation_loss_)
-    assert len(val) == dm.n_epochs_ <= 60
-    assert 1 <= dm.best_epoch_ <= dm.n_epochs_
-    assert val[dm.best_epoch_ - 1] == val.min()
+    val = np.asarray([dm.initial_validation_loss_] + dm.validation_loss_)
+    assert len(val) == dm.n_epochs_ + 1 <= 61
+    assert 0 <= dm.best_epoch_ <= dm.n_epochs_
+    assert val[dm.best_epoch_] == val.min()
     # validation samples are training samples, stratified by class
     assert set(np.unique(y[dm.validation_index_])) == set(np.unique(y))
     with pytest.raises(ValueError, match="validation_fraction"):
         DeepKernelMapNetwork(epochs=2, early_stopping=True, validation_fraction=1.5).fit(views, y)
+
+
+def test_early_stopping_with_explicit_validation(rng):
+    views, y = make_views(rng, n=120, n_classes=2, noise=1.5)
+    val, yv = make_views(rng, n=40, n_classes=2, noise=1.5)
+    dm = DeepKernelMapNetwork(hidden=3, epochs=15, early_stopping=True, n_iter_no_change=3)
+    dm.fit(views, y, validation=(val, yv))
+    assert dm.validation_index_ is None and len(dm.validation_loss_) == dm.n_epochs_
+    # the kept state is the one with the lowest validation cross-entropy
+    import torch
+
+    Z = [z.detach() for z in dm._input_reps(dm._validate_predict(val))]
+    lookup = {c: i for i, c in enumerate(dm.classes_.tolist())}
+    yt = torch.as_tensor([lookup[c] for c in yv.tolist()])
+    with torch.no_grad():
+        ce = torch.nn.functional.cross_entropy(dm.module_(Z), yt, reduction="none")
+    y_fit = np.asarray([lookup[c] for c in y.tolist()])
+    cw = dm._class_weights(y_fit, dm.class_weight)  # class weights come from the training labels
+    kept = float((torch.as_tensor(cw, dtype=ce.dtype)[yt] * ce).mean())
+    best = min([dm.initial_validation_loss_] + dm.validation_loss_)
+    assert kept == pytest.approx(best, rel=1e-4)
+    with pytest.raises(ValueError, match="validation must be a tuple"):
+        DeepKernelMapNetwork(epochs=1, early_stopping=True).fit(views, y, validation=val)

@@ -98,9 +98,11 @@ class DeepKernelMapNetwork(MultiModalClassifier):
     batch_size : int or None, default 128
         Mini-batch size; ``None``: the whole training set.
     early_stopping : bool, default False
-        Hold out ``validation_fraction`` of the training samples (stratified), stop when their
-        loss has not improved for ``n_iter_no_change`` epochs and keep the best parameters.
-        Model selection thus stays inside the training data.
+        Watch the (class-weighted) cross-entropy of held-out samples - the ``validation``
+        argument of :meth:`fit`, else a stratified ``validation_fraction`` of the training
+        samples - stop when it has not improved for ``n_iter_no_change`` epochs and keep the
+        best parameters (possibly those before any learning, ``best_epoch_ == 0``). Model
+        selection thus stays inside the training data.
     validation_fraction : float, default 0.1
     n_iter_no_change : int, default 10
     alpha_classifier, alpha_weights : float, optional
@@ -399,7 +401,7 @@ class DeepKernelMapNetwork(MultiModalClassifier):
                     params.append(p)
         return params
 
-    def fit(self, views, y):
+    def fit(self, views, y, validation=None):
         """Learn the network end to end (Section 3.4, Eq. 6); returns ``self``.
 
         Without ``warm_start`` the network is first built from random simplex weights
@@ -411,6 +413,10 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         ----------
         views : mapping of str to array-like (n, d_m) or MultiView
         y : array-like of shape (n,), labels of any hashable type (at least two classes)
+        validation : tuple (views, y), optional
+            Held-out samples for ``early_stopping`` (instead of a random ``validation_fraction``
+            of the training samples). Use samples the network has never seen: a network built
+            by :meth:`from_dkn` from SVMs trained on some samples fits those samples already.
         """
         self._check_params()
         t0 = time.perf_counter()
@@ -447,7 +453,21 @@ class DeepKernelMapNetwork(MultiModalClassifier):
             self._build(weights)
             self._init_classifier_random(gen)
             self.loss_curve_ = []
-        self._train(views, y_idx, gen)
+        val = None
+        if validation is not None:
+            if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+                raise ValueError("validation must be a tuple (views, y)")
+            vviews = self._validate_predict(validation[0])
+            nv = next(iter(vviews.values())).shape[0]
+            from ._validation import check_labels
+
+            vc, vidx = check_labels(validation[1], nv, min_classes=1)
+            lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
+            unknown = [c for c in vc.tolist() if c not in lookup]
+            if unknown:
+                raise ValueError(f"validation: class {unknown[0]!r} is not a training class")
+            val = (vviews, np.asarray([lookup[c] for c in vc[vidx].tolist()], dtype=np.int64))
+        self._train(views, y_idx, gen, validation=val)
         self.fit_time_ = time.perf_counter() - t0
         return self
 
@@ -476,8 +496,8 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         Anchors, projections and weights differ in scale by orders of magnitude (the entries of
         :math:`U_p=V_r\\Lambda_r^{-1/2}` scale with the eigenvalues), so with Adam every map tensor
         gets the learning rate ``lr * rms(tensor)``: a step changes each tensor by about ``lr`` of
-        its size. The softmax layer uses ``lr_classifier``. SGD (the paper's optimiser) uses one
-        constant rate.
+        its size. The softmax layer uses ``lr_classifier`` times its RMS (at least 1). SGD (the
+        paper's optimiser) uses constant rates.
         """
         net = self.module_
         head = {id(net.W), id(net.b)}
@@ -493,7 +513,10 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         groups = []
         for p in params:
             if id(p) in head:
-                groups.append({"params": [p], "lr": lr_c})
+                # relative to the layer's scale when it is large (the SVM-transferred layer of
+                # from_dkn), absolute for a freshly initialised one (0.01 N(0, 1))
+                scale = float(net.W.detach().pow(2).mean().sqrt())
+                groups.append({"params": [p], "lr": lr_c * max(scale, 1.0)})
             else:
                 d = p.detach()
                 nnz = int((d != 0).sum())
@@ -522,7 +545,7 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         train = np.setdiff1d(np.arange(len(y_idx)), val)
         return train, val
 
-    def _train(self, views, y_idx, gen):
+    def _train(self, views, y_idx, gen, validation=None):
         epochs = int(self.epochs)
         net = self.module_
         Z_all = [z.detach() for z in self._input_reps(views)]
@@ -538,7 +561,14 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         params = self._param_groups()
         if not params:
             return
-        if self.early_stopping:
+        if self.early_stopping and validation is not None:
+            Z, y_t, sw = Z_all, y_all, sw_all
+            Z_val = [z.detach() for z in self._input_reps(validation[0])]
+            y_val = torch.as_tensor(validation[1], device=self.device_)
+            sw_val = cw[y_val]
+            self.validation_index_ = None
+            self.validation_loss_ = []
+        elif self.early_stopping:
             tr, va = self._split_validation(y_idx, gen)
             tr_t = torch.as_tensor(tr, device=self.device_)
             va_t = torch.as_tensor(va, device=self.device_)
@@ -553,6 +583,12 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         bs = n if self.batch_size is None else max(1, min(int(self.batch_size), n))
         bar = tqdm(range(epochs), disable=not self.verbose, desc="DM2KMN", leave=False)
         best, best_state, stale = np.inf, None, 0
+        if self.early_stopping:  # epoch 0 (no learning) is a candidate too
+            with torch.no_grad():
+                ce = torch.nn.functional.cross_entropy(net(Z_val), y_val, reduction="none")
+                best = float((sw_val * ce).mean())
+            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            self.initial_validation_loss_ = best
         net.train()
         for epoch in bar:
             order = torch.randperm(n, generator=gen).to(self.device_) if bs < n else None
@@ -573,8 +609,10 @@ class DeepKernelMapNetwork(MultiModalClassifier):
             self.loss_curve_.append(total)
             self.n_epochs_ = len(self.loss_curve_)
             if self.early_stopping:
+                # the data term only: the penalties of Eq. 6 say nothing about generalisation
                 with torch.no_grad():
-                    vl = float(self._loss(net(Z_val), y_val, sw_val, n))
+                    ce = torch.nn.functional.cross_entropy(net(Z_val), y_val, reduction="none")
+                    vl = float((sw_val * ce).mean())
                 self.validation_loss_.append(vl)
                 if vl < best - 1e-6:
                     best, stale = vl, 0
@@ -588,7 +626,8 @@ class DeepKernelMapNetwork(MultiModalClassifier):
                 break
         if best_state is not None:
             net.load_state_dict(best_state)
-            self.best_epoch_ = int(np.argmin(self.validation_loss_)) + 1
+            losses = [self.initial_validation_loss_] + list(self.validation_loss_)
+            self.best_epoch_ = int(np.argmin(losses))  # 0: learning did not help
         net.eval()
         for p in net.parameters():
             p.requires_grad_(False)

@@ -1,0 +1,231 @@
+"""kmnet.protocols: splits, selection parts, the runner, and the kernel-network recipes."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
+from sklearn.preprocessing import MinMaxScaler
+
+from kmnet import DeepKernelMapNetwork, DeepKernelNetwork, MultiView
+from kmnet.protocols import (
+    Method,
+    Split,
+    dkn_method,
+    dm2kmn_methods,
+    estimator_method,
+    fixed_splits,
+    random_splits,
+    run_protocol,
+    select_svm_c,
+    selection_parts,
+    train_with_validation,
+)
+
+
+def _data(rng, n=120, n_classes=3, shift=2.0):
+    y = np.repeat(np.array(["a", "b", "c"][:n_classes]), n // n_classes)
+    rng.shuffle(y)
+    idx = np.searchsorted(np.unique(y), y)
+    centers = rng.normal(size=(n_classes, 5)) * shift
+    views = {"one": centers[idx] + rng.normal(size=(n, 5)),
+             "two": rng.normal(size=(n, 3)) + 0.5 * idx[:, None]}
+    return views, y
+
+
+# ---------------------------------------------------------------------- splits
+def test_random_splits_stratified_disjoint_and_seeded(rng):
+    y = np.repeat(np.arange(4), int(rng.integers(20, 40)))
+    seeds = tuple(int(s) for s in rng.integers(0, 10**6, 3))
+    splits = random_splits(y, seeds=seeds, test_size=0.25)
+    assert [s.run for s in splits] == [0, 1, 2] and [s.seed for s in splits] == list(seeds)
+    for s in splits:
+        s.check(len(y))
+        assert not set(s.train) & set(s.test) and len(s.train) + len(s.test) == len(y)
+        counts = np.bincount(y[s.test], minlength=4)
+        assert counts.max() - counts.min() <= 1
+    again = random_splits(y, seeds=seeds, test_size=0.25)
+    assert all(np.array_equal(a.test, b.test) for a, b in zip(splits, again))
+    with_valid = random_splits(y, seeds=seeds[:1], test_size=0.1, valid_size=0.1)[0]
+    with_valid.check(len(y))
+    assert with_valid.valid is not None and abs(len(with_valid.valid) - 0.1 * len(y)) <= 4
+
+
+def test_split_check_and_bad_arguments(rng):
+    n = int(rng.integers(20, 50))
+    with pytest.raises(ValueError, match="both train and test"):
+        Split("p", 0, np.arange(0, 10), np.arange(5, 15)).check(n)
+    with pytest.raises(ValueError, match="outside"):
+        Split("p", 0, np.arange(5), np.array([n])).check(n)
+    with pytest.raises(ValueError, match="empty"):
+        Split("p", 0, np.arange(5), np.array([], dtype=int)).check(n)
+    with pytest.raises(ValueError, match="test_size"):
+        random_splits(np.repeat([0, 1], 10), test_size=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        fixed_splits(np.arange(5), np.arange(5, 9), seeds=())
+
+
+def test_selection_parts_with_and_without_validation(rng):
+    y = np.repeat([0, 1, 2], 30)
+    perm = rng.permutation(90)
+    fixed = fixed_splits(perm[:40], perm[60:], perm[40:60], protocol="fixed")[0]
+    fit, cv, (tr, va) = selection_parts(fixed, y)
+    assert np.array_equal(fit, np.r_[perm[:40], perm[40:60]])
+    assert isinstance(cv, PredefinedSplit) and cv.get_n_splits() == 1
+    cv_tr, cv_va = next(cv.split())
+    assert np.array_equal(cv_tr, tr) and np.array_equal(cv_va, va) and np.array_equal(fit[va], perm[40:60])
+    rs = random_splits(y, seeds=(int(rng.integers(1000)),))[0]
+    fit, cv, (tr, va) = selection_parts(rs, y, cv=4, validation_fraction=0.2)
+    assert isinstance(cv, StratifiedKFold) and cv.get_n_splits() == 4
+    assert not set(tr) & set(va) and len(tr) + len(va) == len(fit)
+    assert np.bincount(y[fit][va]).min() >= 2
+
+
+# ---------------------------------------------------------------------- runner
+class _Recorder(TransformerMixin, BaseEstimator):
+    """Scaler that remembers how many rows it was fitted on."""
+
+    fitted_rows: list = []
+
+    def fit(self, X, y=None):
+        type(self).fitted_rows.append(len(X))
+        self.mean_ = X.mean(0)
+        return self
+
+    def transform(self, X):
+        return X - self.mean_
+
+
+def test_run_protocol_scores_times_and_selects_on_training_rows(rng):
+    views, y = _data(rng)
+    splits = random_splits(y, seeds=(1, 2)) + fixed_splits(np.arange(60), np.arange(90, 120), np.arange(60, 90),
+                                                            protocol="fixed")
+    search = GridSearchCV(LogisticRegression(max_iter=500), {"C": [0.1, 1.0]}, cv=3)
+    _Recorder.fitted_rows = []
+    res = run_protocol([estimator_method("lr", search, views=["one"], concat=True, time_forward=True)],
+                       views, y, splits, preprocess=_Recorder, tags={"features": "one"}, keep_models=True)
+    runs = res.runs
+    assert list(runs["protocol"]) == ["random", "random", "fixed"] and (runs["status"] == "ok").all()
+    assert (runs["accuracy"] > 0.8).all() and (runs["forward_s"] > 0).all() and (runs["fit_s"] > 0).all()
+    assert list(runs["n_fit"]) == [84, 84, 90] and list(runs["n_test"]) == [36, 36, 30]
+    # the preprocessing saw the fit rows only: one scaler per view and split
+    assert _Recorder.fitted_rows == [84, 84, 84, 84, 90, 90]
+    # the fixed split's validation part was the selection fold (PredefinedSplit), 5 folds otherwise
+    fixed_model = res.models[("one", "fixed", 0, "lr")]
+    assert isinstance(fixed_model.cv, PredefinedSplit)
+    assert isinstance(res.models[("one", "random", 0, "lr")].cv, StratifiedKFold)
+    preds = res.predictions
+    assert len(preds) == 36 + 36 + 30 and set(preds.columns) >= {"index", "y_true", "y_pred", "features"}
+    assert np.array_equal(preds["y_true"].to_numpy(), y[preds["index"].to_numpy()])
+    acc = preds.groupby(["protocol", "run"], sort=False).apply(lambda d: (d.y_true == d.y_pred).mean()).to_numpy()
+    assert np.allclose(acc, runs["accuracy"])
+    summ = res.summary()
+    assert summ.loc[summ["protocol"] == "fixed", "std"].isna().all()
+    assert summ.loc[summ["protocol"] == "random", "runs"].iloc[0] == 2
+    assert "best_params" in res.info[("one", "random", 0, "lr")]
+
+
+def test_run_protocol_reports_a_failing_method_and_goes_on(rng):
+    views, y = _data(rng)
+
+    def broken(ctx):
+        raise RuntimeError("no luck")
+
+    methods = [Method("broken", broken), estimator_method("lr", LogisticRegression(max_iter=500), concat=True),
+               Method("needs broken", lambda ctx: ctx.fitted["broken"])]
+    with pytest.warns(UserWarning) as record:
+        res = run_protocol(methods, views, y, random_splits(y, seeds=(0,)))
+    messages = [str(w.message) for w in record]
+    assert any("broken failed: RuntimeError: no luck" in m for m in messages)
+    assert any("needs broken failed: KeyError" in m for m in messages)
+    status = dict(zip(res.runs["method"], res.runs["status"]))
+    assert status == {"broken": "failed", "lr": "ok", "needs broken": "failed"}
+    assert "RuntimeError: no luck" in res.runs.set_index("method").loc["broken", "error"]
+    with pytest.raises(RuntimeError):
+        run_protocol(methods, views, y, random_splits(y, seeds=(0,)), errors="raise")
+
+
+def test_run_protocol_bad_input(rng):
+    views, y = _data(rng)
+    m = estimator_method("lr", LogisticRegression(), concat=True)
+    with pytest.raises(ValueError, match="duplicate"):
+        run_protocol([m, m], views, y, random_splits(y, seeds=(0,)))
+    with pytest.raises(ValueError, match="labels"):
+        run_protocol([m], views, y[:-1], random_splits(y, seeds=(0,)))
+    with pytest.raises(ValueError, match="outside"):
+        run_protocol([m], views, y, [Split("p", 0, np.arange(10), np.array([500]))])
+    with pytest.raises(ValueError, match="unknown view"):
+        run_protocol([estimator_method("x", LogisticRegression(), views=["three"], concat=True)], views, y,
+                     random_splits(y, seeds=(0,)), errors="raise")
+    with pytest.raises(ValueError, match="errors"):
+        run_protocol([m], views, y, random_splits(y, seeds=(0,)), errors="ignore")
+
+
+# ---------------------------------------------------------------------- kernel networks
+def test_select_svm_c_returns_a_grid_value(rng):
+    views, y = _data(rng, n=60)
+    grid = sorted(rng.choice([0.01, 0.1, 1.0, 10.0, 100.0], 3, replace=False).tolist())
+    c, scores = select_svm_c(DeepKernelNetwork(hidden=2, random_state=0), views, y, 3, grid=grid)
+    assert c in grid and list(scores["C"]) == grid
+    assert scores["cv_accuracy"].between(0, 1).all()
+    assert c == scores.loc[scores["cv_accuracy"].idxmax(), "C"]
+    with pytest.raises(ValueError, match="positive"):
+        select_svm_c(DeepKernelNetwork(), views, y, 3, grid=[0.0, 1.0])
+
+
+def test_train_with_validation_keeps_the_best_check(rng):
+    views, y = _data(rng, n=90, shift=0.5)
+    X = MultiView(views)
+    tr, va = np.arange(60), np.arange(60, 90)
+    dkn = DeepKernelNetwork(hidden=2, max_iter=2, random_state=0).fit(X[tr], y[tr])
+    net = DeepKernelMapNetwork.from_dkn(dkn, X[tr], random_state=0)
+    best, curve = train_with_validation(net, X, y, tr, va, max_epochs=6, check_every=2, patience=5,
+                                        monitor=lambda m: {"n_epochs": len(m.loss_curve_)})
+    assert list(curve["epoch"]) == [0, 2, 4, 6] and curve["best"].sum() == 1
+    assert list(curve["n_epochs"]) == [0, 2, 4, 6]
+    row = curve[curve["best"]].iloc[0]
+    # the kept check is the best one, up to the tolerance (1e-4) that an improvement must exceed
+    assert row["val_loss"] <= curve["val_loss"].min() + 1e-4
+    assert (curve["val_loss"].iloc[: int(row.name)] > row["val_loss"]).all()
+    assert abs(best.score(X[va], y[va]) - row["val_accuracy"]) < 1e-12
+    assert curve[["train_ce", "val_loss"]].ge(0).all().all() and curve["train_accuracy"].between(0, 1).all()
+    with pytest.raises(ValueError, match="warm_start"):
+        train_with_validation(DeepKernelMapNetwork(), X, y, tr, va)
+    with pytest.raises(ValueError, match="overlap"):
+        train_with_validation(net, X, y, tr, tr[:5])
+    y_odd = y.astype(object)
+    y_odd[va[0]] = "unseen"
+    with pytest.raises(ValueError, match="unseen"):
+        train_with_validation(net, X, y_odd, tr, va)
+
+
+def test_dkn_and_dm2kmn_methods_in_a_protocol(rng):
+    views, y = _data(rng, n=90)
+    methods = [dkn_method("DKN", views=["one"], C=(1.0, 10.0), max_iter=2)]
+    methods += dm2kmn_methods(dkn="DKN", views=["one"], max_epochs=4, check_every=2, patience=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may fail silently
+        res = run_protocol(methods, views, y, random_splits(y, seeds=(int(rng.integers(1000)),)),
+                           keep_models=True, preprocess=MinMaxScaler)
+    runs = res.runs.set_index("method")
+    assert (runs["status"] == "ok").all()
+    assert runs.loc["DKN", "C"] in (1.0, 10.0)
+    dkn = res.models[("random", 0, "DKN")]
+    assert dkn.weights_[0].shape == (8, 4)  # "twice the input units": 4 kernels -> 8 hidden units
+    assert runs.loc["initial DM2KMN", "epochs"] == 0 and runs.loc["learned DM2KMN", "epochs"] in (0, 2, 4)
+    assert 0 <= runs.loc["initial DM2KMN", "re"] < 5.0
+    assert not np.isnan(runs.loc["learned DM2KMN", "re"])
+    curve = res.info[("random", 0, "learned DM2KMN")]["curve"]
+    # selection ran on the train rows of ctx.validation only (85% of 63 training rows)
+    assert isinstance(curve, pd.DataFrame) and curve["epoch"].iloc[0] == 0
+    learned = res.models[("random", 0, "learned DM2KMN")]
+    assert len(learned.anchor_index_) == runs.loc["learned DM2KMN", "n_fit"]
+    assert len(learned.loss_curve_) == runs.loc["learned DM2KMN", "epochs"]
+    with pytest.raises(ValueError, match="max_epochs"):
+        dm2kmn_methods(epochs=3)
+    with pytest.raises(ValueError, match="twice"):
+        run_protocol([dkn_method("D", hidden="double", C=1.0)], views, y, random_splits(y, seeds=(0,)),
+                     errors="raise")
