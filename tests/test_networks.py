@@ -124,7 +124,7 @@ def test_depth_two_and_four(rng):
 def test_sklearn_conventions(rng):
     views, y = make_views(rng, n=90, n_classes=2, noise=0.5)
     X = MultiView(views)
-    for est in (DeepKernelNetwork(hidden=3, max_iter=2), DeepKernelMapNetwork(hidden=3, epochs=5)):
+    for est in (DeepKernelNetwork(hidden=3, max_iter=2), DeepKernelMapNetwork(hidden=3, epochs=25)):
         c = clone(est)
         assert c.get_params() == est.get_params()
         c.set_params(hidden=2)

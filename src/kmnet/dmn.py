@@ -92,7 +92,8 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         relative to each tensor's scale, i.e. a step changes a tensor by about ``lr`` of its
         size; SGD: the absolute rate (default 1e-4, the paper's).
     lr_classifier : float, optional
-        Learning rate of the softmax layer (Adam default 1e-3; SGD: ``lr``).
+        Learning rate of the softmax layer (Adam default 3e-3, times the layer's RMS when that
+        exceeds 1; SGD: ``lr``).
     optimizer : {"adam", "sgd"}, default "adam"
         ``"sgd"`` with ``lr=1e-4`` is the paper's schedule (which runs up to 400,000 epochs).
     batch_size : int or None, default 128
@@ -309,7 +310,10 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         The softmax layer takes over the DKN's SVMs: :math:`W^{LR}_c=\\sum_i\\alpha^c_iy^c_i
         \\hat\\phi^{(L)}_1(x_i)` and the SVM intercepts, so that its scores approximate the DKN's
         SVM scores with the approximate kernel. The returned model has ``warm_start=True``:
-        :meth:`fit` continues from these parameters (end-to-end learning, Section 3.4).
+        :meth:`fit` continues from these parameters (end-to-end learning, Section 3.4), and
+        unless given, ``alpha_classifier`` is the SVMs' own penalty, :math:`1/(2Cn)` (a C-SVM
+        minimises :math:`\lVert w\rVert^2/(2Cn)` plus the mean hinge loss), so that learning does
+        not begin by shrinking the inherited layer.
 
         Parameters
         ----------
@@ -333,6 +337,10 @@ class DeepKernelMapNetwork(MultiModalClassifier):
             if k in params:
                 raise ValueError(f"from_dkn: {k!r} is taken from the DKN and cannot be overridden")
         params.setdefault("random_state", dkn.random_state)
+        n_fit = next(iter(dkn._validate_predict(views).values())).shape[0]
+        # the softmax layer starts as the DKN's SVMs: penalise it as they were penalised
+        # (C-SVM: 1/2 |w|^2 + C sum hinge  <=>  |w|^2 / (2 C n) + mean hinge)
+        params.setdefault("alpha_classifier", 1.0 / (2.0 * float(dkn.C) * n_fit))
         params["warm_start"] = True
         model = cls(energy=energy, anchors=anchors, **shared, **params)
         model._check_params()
@@ -358,7 +366,6 @@ class DeepKernelMapNetwork(MultiModalClassifier):
                 b0 = torch.cat([-0.5 * b0, 0.5 * b0])
             model.module_.W.copy_(Wsv)
             model.module_.b.copy_(b0)
-        model.head_from_svm_ = True
         model.loss_curve_ = []
         model.dkn_weights_ = [np.array(W) for W in dkn.weights_]
         return model
@@ -471,25 +478,6 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         self.fit_time_ = time.perf_counter() - t0
         return self
 
-    def _calibrate_head(self, Z, y_t, sw):
-        """Scale the SVM-transferred logits by one temperature that minimises the training loss.
-
-        The SVM scores taken over by :meth:`from_dkn` rank the classes well but are not
-        calibrated probabilities; a single positive factor keeps every prediction and makes the
-        first gradient steps gentle.
-        """
-        net = self.module_
-        with torch.no_grad():
-            logits = net(Z)
-        ce = torch.nn.functional.cross_entropy
-        grid = torch.logspace(-3, 3, 61, dtype=logits.dtype, device=logits.device)
-        losses = torch.stack([(sw * ce(t * logits, y_t, reduction="none")).mean() for t in grid])
-        t = grid[int(torch.argmin(losses))]
-        with torch.no_grad():
-            net.W.mul_(t)
-            net.b.mul_(t)
-        self.head_temperature_ = float(t)
-
     def _optimizer(self, params):
         """Adam with per-tensor step sizes relative to each map parameter's scale; or plain SGD.
 
@@ -509,7 +497,7 @@ class DeepKernelMapNetwork(MultiModalClassifier):
                 {"params": [p for p in params if id(p) in head], "lr": lr_c},
             ])
         lr = 3e-4 if self.lr is None else float(self.lr)
-        lr_c = 1e-3 if self.lr_classifier is None else float(self.lr_classifier)
+        lr_c = 3e-3 if self.lr_classifier is None else float(self.lr_classifier)
         groups = []
         for p in params:
             if id(p) in head:
@@ -553,9 +541,6 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         cw = torch.as_tensor(self._class_weights(y_idx, self.class_weight), dtype=self.dtype_,
                              device=self.device_)
         sw_all = cw[y_all]
-        if getattr(self, "head_from_svm_", False):
-            self._calibrate_head(Z_all, y_all, sw_all)
-            self.head_from_svm_ = False
         if epochs == 0:
             return
         params = self._param_groups()

@@ -23,6 +23,7 @@ class                          method                                           
 """
 
 from .bow import HUMDRUM_TOKEN_PATTERN, bag_of_words
+from .bow_view import BagOfWordsView, texts_view
 from .cnn import CNNClassifier
 from .cnn_bow import CNNBOWClassifier
 from .dcn import DCNClassifier
@@ -43,5 +44,7 @@ __all__ = [
     "tuned_baselines",
     "SelectView",
     "bag_of_words",
+    "BagOfWordsView",
+    "texts_view",
     "HUMDRUM_TOKEN_PATTERN",
 ]

@@ -1,0 +1,305 @@
+"""The paper's audio + text comparison (Section 4.4, Table 6; the same methods as Table 5).
+
+:func:`multimodal_methods` lists the compared methods as :class:`kmnet.protocols.Method` objects
+for :func:`kmnet.protocols.run_protocol`:
+
+=====================================  ===============================================  ==========
+method (ours)                          what it is                                       paper row
+=====================================  ===============================================  ==========
+``Audio + MLP [90]``                   MLP on the audio features                        ResNet + MLP [90]
+``Lyrics encoder + MLP [90]``          MLP on the frozen text-encoder embeddings        RoBERTa + MLP [90]
+``CNN + BOW [91]`` / ``MLP + BOW [91]`` audio branch + dense bag-of-words branch, fused CNN + BOW [91]
+``DCN [44]``                           symmetric audio / text branches                  DCN [44]
+``Feature concatenation [21]``         standardised views concatenated -> MLP           Feature concatenation [90]
+``Decision weighting [21]``            per-modality MLPs, validated weights             Decision weighting [21]
+``Hybrid fusion [21]``                 concatenation + per-modality, validated weights  Hybrid fusion [21]
+``Audio DKN`` / ``Lyrics DKN``         single-modality DKNs (analysis rows)             -
+``Multi-modal DKN``                    DKN on both modalities (Section 3.1)             -
+``Initial DM2KMN``                     map network built from the DKN (Eqs. 2-4)        -
+``Learned DM2KMN``                     the same, learned end to end (Section 3.4)       The proposed DM2KMN
+=====================================  ===============================================  ==========
+
+The CNN + BOW of Kamtue et al. [91] needs an audio image: with one (4MuLA's log-Mel image) it is
+:class:`~kmnet.baselines.CNNBOWClassifier`; without one (the lyrics stand-in has six audio
+descriptors and no spectrogram) the CNN branch becomes a one-layer MLP branch on the audio
+features (a :class:`~kmnet.baselines.DCNClassifier` of depth 1 reading the audio and the BOW
+views), fused early before the softmax exactly as the CNN branch would be. In both cases the
+vocabulary is learned on the training lyrics only (:class:`~kmnet.baselines.bow_view.BagOfWordsView`).
+
+Model selection uses the non-test rows only: the kernel networks choose the SVM ``C`` on the
+split's validation part and the DM2KMN's epoch count by its validation cross-entropy
+(:func:`kmnet.protocols.dm2kmn_methods`); the neural baselines early-stop on a part of their
+training data and the weighted fusions validate their weights on one.
+
+:func:`table6` joins a protocol summary with the paper's Table 6 (``kmnet.reporting.paper_table``).
+
+Used by ``notebooks/07_4mula``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .protocols import Method, dkn_method, dm2kmn_methods, estimator_method
+
+__all__ = [
+    "AUDIO_MLP",
+    "TEXT_MLP",
+    "DCN",
+    "CONCAT",
+    "LATE",
+    "HYBRID",
+    "AUDIO_DKN",
+    "TEXT_DKN",
+    "DKN",
+    "INITIAL_DM2KMN",
+    "LEARNED_DM2KMN",
+    "bow_method_name",
+    "multimodal_methods",
+    "method_modality",
+    "table6",
+    "lyrics_views",
+    "fourmula_views",
+]
+
+AUDIO_MLP = "Audio + MLP [90]"
+TEXT_MLP = "Lyrics encoder + MLP [90]"
+DCN = "DCN [44]"
+CONCAT = "Feature concatenation [21]"
+LATE = "Decision weighting [21]"
+HYBRID = "Hybrid fusion [21]"
+AUDIO_DKN = "Audio DKN"
+TEXT_DKN = "Lyrics DKN"
+DKN = "Multi-modal DKN"
+INITIAL_DM2KMN = "Initial DM2KMN"
+LEARNED_DM2KMN = "Learned DM2KMN"
+
+#: our method -> the paper's Table 6 method (rows of ``paper_table("table6")``)
+_PAPER_ROW = {
+    AUDIO_MLP: "ResNet + MLP [90]",
+    TEXT_MLP: "RoBERTa + MLP [90]",
+    "CNN + BOW [91]": "CNN + BOW [91]",
+    "MLP + BOW [91]": "CNN + BOW [91]",
+    DCN: "DCN [44]",
+    CONCAT: "Feature concatenation [90]",
+    LATE: "Decision weighting [21]",
+    HYBRID: "Hybrid fusion [21]",
+    LEARNED_DM2KMN: "The proposed DM2KMN",
+}
+
+
+def bow_method_name(image: str | None) -> str:
+    """``"CNN + BOW [91]"`` with an audio image view, ``"MLP + BOW [91]"`` without."""
+    return "CNN + BOW [91]" if image else "MLP + BOW [91]"
+
+
+def method_modality(method: str, *, audio_label: str = "Audio", text_label: str = "Lyrics") -> str:
+    """The modality column of a method: audio only, text only, or both (``"<audio> + <text>"``)."""
+    if method in (AUDIO_MLP, AUDIO_DKN):
+        return audio_label
+    if method in (TEXT_MLP, TEXT_DKN):
+        return text_label
+    return f"{audio_label} + {text_label}"
+
+
+def multimodal_methods(
+    *,
+    audio: str = "audio",
+    text: str = "text",
+    raw_text: str = "lyrics",
+    image: str | None = None,
+    image_shape: tuple[int, int] | None = None,
+    device=None,
+    mlp_epochs: int = 200,
+    dkn_C: float | Sequence[float] = (0.1, 1.0, 10.0, 100.0),
+    dkn_hidden: int = 16,
+    dkn_max_iter: int = 50,
+    class_weight="balanced",
+    single_modality_dkns: bool = True,
+    dm2kmn_anchors=None,
+    dm2kmn_max_epochs: int = 60,
+    dm2kmn_check_every: int = 5,
+    dm2kmn_patience: int = 3,
+    dm2kmn_params: dict | None = None,
+) -> list[Method]:
+    """Table 6's methods (plus the DKN rows) for :func:`kmnet.protocols.run_protocol`.
+
+    Parameters
+    ----------
+    audio, text : str
+        Names of the audio feature view and the text-embedding view.
+    raw_text : str
+        The view with the raw lyrics (``(n, 1)`` object array,
+        :func:`kmnet.baselines.bow_view.texts_view`), read only by the BOW method.
+    image : str or None
+        An audio image view (flattened ``(n, H*W)``, with ``image_shape``): the BOW method then
+        uses the CNN branch of [91]; ``None``: an MLP branch on ``audio`` (module docstring).
+    device : str, optional
+        For every torch model (None: CUDA when available).
+    mlp_epochs : int
+        Epoch cap of the neural baselines (they early-stop before).
+    dkn_C : float or sequence of float
+        SVM ``C`` of the DKNs, or a grid chosen on the validation part.
+    dkn_hidden : int, default 16
+        Hidden units of the multi-modal DKN (the paper's 3-layer network, Table 4);
+        single-modality DKNs use twice their input units.
+    dkn_max_iter : int
+    class_weight : None or "balanced", default "balanced"
+        Of the DKNs and the DM2KMN (the paper's piano setting, reused for 4MuLA).
+    single_modality_dkns : bool, default True
+        Add the audio-only and text-only DKNs (analysis rows, no paper value).
+    dm2kmn_anchors : None, int or array of int
+        The anchor set :math:`S` of the map network: ``None`` all fit rows (the paper's
+        :math:`|S|` = number of training samples), an int ``M`` that many random landmarks
+        (the cost of an epoch grows with :math:`|S|`, see ``notebooks/07_4mula``).
+    dm2kmn_max_epochs, dm2kmn_check_every, dm2kmn_patience : int
+        End-to-end learning of the DM2KMN, epochs chosen on the validation part
+        (:func:`kmnet.protocols.train_with_validation`).
+    dm2kmn_params : dict, optional
+        Other :class:`~kmnet.DeepKernelMapNetwork` parameters (``lr``, ``batch_size``, ...).
+    """
+    from .baselines import CNNBOWClassifier, DCNClassifier, EarlyFusionClassifier, HybridFusionClassifier
+    from .baselines import LateFusionClassifier, MLPClassifier
+    from .baselines.bow_view import BagOfWordsView
+
+    both = (audio, text)
+    torch_kw = dict(device=device, max_epochs=int(mlp_epochs))
+    if image:
+        branch = CNNBOWClassifier(image_view=image, bow_view="bow", image_shape=image_shape, device=device)
+        keep = [image]
+    else:
+        branch = DCNClassifier(audio_view=audio, text_view="bow", width=64, depth=1, **torch_kw)
+        keep = [audio]
+    bow = BagOfWordsView(branch, text_view=raw_text, bow_view="bow", keep=keep)
+    methods = [
+        estimator_method(AUDIO_MLP, MLPClassifier(view=audio, **torch_kw), views=(audio,)),
+        estimator_method(TEXT_MLP, MLPClassifier(view=text, **torch_kw), views=(text,)),
+        estimator_method(bow_method_name(image), bow, views=(*keep, raw_text)),
+        estimator_method(DCN, DCNClassifier(audio_view=audio, text_view=text, **torch_kw), views=both),
+        estimator_method(CONCAT, EarlyFusionClassifier(views=list(both), **torch_kw), views=both),
+        estimator_method(LATE, LateFusionClassifier(views=list(both), **torch_kw), views=both),
+        estimator_method(HYBRID, HybridFusionClassifier(views=list(both), **torch_kw), views=both),
+    ]
+    dkn_kw = dict(C=dkn_C, max_iter=int(dkn_max_iter), class_weight=class_weight, device=device)
+    if single_modality_dkns:
+        methods.append(dkn_method(AUDIO_DKN, views=(audio,), hidden="twice", time_forward=False, **dkn_kw))
+        methods.append(dkn_method(TEXT_DKN, views=(text,), hidden="twice", time_forward=False, **dkn_kw))
+    methods.append(dkn_method(DKN, views=both, hidden=int(dkn_hidden), **dkn_kw))
+    for m in dm2kmn_methods(dkn=DKN, initial=INITIAL_DM2KMN, learned=LEARNED_DM2KMN, anchors=dm2kmn_anchors,
+                            max_epochs=int(dm2kmn_max_epochs), check_every=int(dm2kmn_check_every),
+                            patience=int(dm2kmn_patience), class_weight=class_weight, device=device,
+                            **(dm2kmn_params or {})):
+        m.views = both
+        methods.append(m)
+    return methods
+
+
+def lyrics_views(audio, text, texts) -> dict[str, np.ndarray]:
+    """The views :func:`multimodal_methods` reads: ``audio``, ``text`` (embeddings), ``lyrics`` (raw).
+
+    Parameters
+    ----------
+    audio : array-like of shape (n, d_a)
+    text : array-like of shape (n, d_t)
+    texts : sequence of str
+        The raw lyrics (for the bag-of-words of [91]).
+    """
+    from .baselines.bow_view import texts_view
+
+    A, T = np.asarray(audio, dtype=np.float64), np.asarray(text, dtype=np.float64)
+    L = texts_view(texts)
+    if A.ndim != 2 or T.ndim != 2:
+        raise ValueError(f"audio and text must be 2-D, got {A.shape} and {T.shape}")
+    if not (A.shape[0] == T.shape[0] == L.shape[0]):
+        raise ValueError(f"audio ({A.shape[0]}), text ({T.shape[0]}) and lyrics ({L.shape[0]}) differ in rows")
+    return {"audio": A, "text": T, "lyrics": L}
+
+
+def fourmula_views(features, manifest: pd.DataFrame, *, audio: str = "cnn") -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """4MuLA views for :func:`multimodal_methods`, with the log-Mel image for the CNN of [91].
+
+    Parameters
+    ----------
+    features : kmnet.datasets.fourmula.FourMuLAFeatures
+        From :func:`~kmnet.datasets.fourmula.extract_fourmula_features` on ``manifest`` (with
+        ``"image"`` among its audio features for the CNN + BOW method).
+    manifest : DataFrame
+        The manifest the features were extracted from (same rows, same order).
+    audio : str, default "cnn"
+        The audio feature used as the audio view (MFCC image -> frozen ImageNet CNN).
+
+    Returns
+    -------
+    views : dict
+        ``audio``, ``text``, ``lyrics`` (raw, for the bag-of-words) and, when extracted,
+        ``image`` (flattened ``(n, H*W)``; the shape is ``features.audio["image"].shape[1:]``).
+    y : ndarray of str
+    """
+    rep = features.report
+    if len(rep) != len(manifest):
+        raise ValueError(f"features cover {len(rep)} tracks, the manifest {len(manifest)}")
+    ok = rep["ok"].to_numpy(dtype=bool)
+    man = manifest.reset_index(drop=True)
+    if not np.array_equal(man["music_id"].to_numpy(dtype=str)[ok], np.asarray(features.music_ids, dtype=str)):
+        raise ValueError("features and manifest list different tracks (extract the features from this manifest)")
+    if audio not in features.audio:
+        raise ValueError(f"audio feature {audio!r} was not extracted; have {sorted(features.audio)}")
+    views = lyrics_views(features.audio[audio], features.text, man.loc[ok, "lyrics"].astype(str).tolist())
+    if "image" in features.audio:
+        img = np.asarray(features.audio["image"], dtype=np.float32)
+        views["image"] = img.reshape(img.shape[0], -1)
+    return views, np.asarray(features.y)
+
+
+def table6(
+    summary: pd.DataFrame,
+    *,
+    dataset: str,
+    audio_label: str = "Audio",
+    text_label: str = "Lyrics",
+    paper_dataset: str = "4MuLA (5 genres, 5980 tracks)",
+) -> pd.DataFrame:
+    """Our Table 6 beside the paper's.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``method``, ``mean``, ``std``, ``runs`` (in %), e.g. ``ProtocolResult.summary(by=("method",))``.
+    dataset : str
+        What we ran on.
+    audio_label, text_label : str
+        Modality names for our rows (:func:`method_modality`).
+    paper_dataset : str
+        What the paper ran on.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset``, ``modality``, ``method``, ``mean``, ``std``, ``runs``, ``paper_method``,
+        ``paper_value``, ``paper_std``, ``paper_dataset`` (paper columns empty for our extra rows).
+    """
+    from .reporting import paper_table
+
+    need = {"method", "mean", "std", "runs"}
+    if not need <= set(summary.columns):
+        raise ValueError(f"summary: needs columns {sorted(need)}, got {list(summary.columns)}")
+    paper = paper_table("table6").set_index("method")
+    rows = []
+    for rec in summary.to_dict("records"):
+        pm = _PAPER_ROW.get(rec["method"])
+        rows.append({
+            "dataset": dataset,
+            "modality": method_modality(rec["method"], audio_label=audio_label, text_label=text_label),
+            "method": rec["method"],
+            "mean": float(rec["mean"]),
+            "std": float(rec["std"]),
+            "runs": int(rec["runs"]),
+            "paper_method": pm if pm is not None else "",
+            "paper_value": float(paper.loc[pm, "paper_mean"]) if pm is not None else np.nan,
+            "paper_std": float(paper.loc[pm, "paper_std"]) if pm is not None else np.nan,
+            "paper_dataset": paper_dataset if pm is not None else "",
+        })
+    return pd.DataFrame(rows)
