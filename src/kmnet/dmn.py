@@ -303,12 +303,12 @@ class DeepKernelMapNetwork(MultiModalClassifier):
 
     @classmethod
     def from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
-        """Build the initial DM2KMN from a trained :class:`~kmnet.DeepKernelNetwork` (Eqs. 2-4).
+        r"""Build the initial DM2KMN from a trained :class:`~kmnet.DeepKernelNetwork` (Eqs. 2-4).
 
         The DKN's elementary maps and weights :math:`w` are reused; every unit's projection
         :math:`U_p` comes from the eigen-decomposition of its anchor Gram matrix (unsupervised).
-        The softmax layer takes over the DKN's SVMs: :math:`W^{LR}_c=\\sum_i\\alpha^c_iy^c_i
-        \\hat\\phi^{(L)}_1(x_i)` and the SVM intercepts, so that its scores approximate the DKN's
+        The softmax layer takes over the DKN's SVMs: :math:`W^{LR}_c=\sum_i\alpha^c_iy^c_i
+        \hat\phi^{(L)}_1(x_i)` and the SVM intercepts, so that its scores approximate the DKN's
         SVM scores with the approximate kernel. The returned model has ``warm_start=True``:
         :meth:`fit` continues from these parameters (end-to-end learning, Section 3.4), and
         unless given, ``alpha_classifier`` is the SVMs' own penalty, :math:`1/(2Cn)` (a C-SVM
