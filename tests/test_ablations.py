@@ -1,0 +1,86 @@
+"""kmnet.ablations: elementary-kernel SVM table, DKN sweeps, map-network sweeps, McNemar test."""
+
+import numpy as np
+import pytest
+
+from conftest import make_views
+from kmnet import DeepKernelNetwork
+from kmnet.ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep, mcnemar_test
+from kmnet.baselines import KernelSVC
+
+
+def _split(views, y, rng):
+    idx = rng.permutation(len(y))
+    tr, te = np.sort(idx[: len(y) * 2 // 3]), np.sort(idx[len(y) * 2 // 3 :])
+    return ({k: v[tr] for k, v in views.items()}, y[tr], {k: v[te] for k, v in views.items()}, y[te])
+
+
+def test_elementary_kernel_svms_matches_kernel_svc(rng):
+    views, y = make_views(rng, n=150, shift=1.0)
+    Xtr, ytr, Xte, yte = _split(views, y, rng)
+    grid = (0.1, 1.0, 10.0)
+    table = elementary_kernel_svms(Xtr, ytr, Xte, yte, C_grid=grid, class_weight="balanced",
+                                   random_state=int(rng.integers(1000)))
+    assert list(zip(table["feature"], table["kernel"])) == [
+        (f, k) for f in ("audio", "text") for k in ("linear", "polynomial", "rbf", "hi")]
+    assert table["C"].isin(grid).all()
+    assert ((table["accuracy"] >= 0) & (table["accuracy"] <= 1)).all()
+    assert (table["accuracy"] > 0.5).all()  # separable classes, chance is about 1/3
+    # each row is KernelSVC with the chosen C
+    for row in table.sample(3, random_state=int(rng.integers(1000))).itertuples():
+        ref = KernelSVC(kernel=row.kernel, view=row.feature, C=row.C, class_weight="balanced",
+                        probability=False).fit(Xtr, ytr)
+        agree = np.mean(ref.predict(Xte) == row.predict)
+        assert agree > 0.97, (row.feature, row.kernel, agree)
+
+
+def test_elementary_kernel_svms_bad_input(rng):
+    views, y = make_views(rng, n=60)
+    Xtr, ytr, Xte, yte = _split(views, y, rng)
+    with pytest.raises(ValueError, match="same features"):
+        elementary_kernel_svms(Xtr, ytr, {"audio": Xte["audio"]}, yte)
+    bad = {k: v.copy() for k, v in Xtr.items()}
+    bad["text"][0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        elementary_kernel_svms(bad, ytr, Xte, yte)
+    with pytest.raises(ValueError, match="C_grid"):
+        elementary_kernel_svms(Xtr, ytr, Xte, yte, C_grid=(0.0, 1.0))
+
+
+def test_dkn_sweep_and_map_network_sweep(rng):
+    views, y = make_views(rng, n=120, shift=1.5)
+    Xtr, ytr, Xte, yte = _split(views, y, rng)
+    base = DeepKernelNetwork(hidden=4, max_iter=5, class_weight="balanced", random_state=int(rng.integers(1000)))
+    table, models = dkn_sweep(base, "hidden", [2, (3, 3)], Xtr, ytr, Xte, yte, C_grid=(1.0, 10.0), cv=3)
+    assert table["value"].tolist() == ["2", "(3, 3)"] and set(models) == {"2", "(3, 3)"}
+    assert [len(m.weights_) for m in models.values()] == [2, 3]
+    assert table["C"].isin([1.0, 10.0]).all() and (table["fit_s"] > 0).all()
+    for row in table.itertuples():
+        assert row.accuracy == pytest.approx(models[row.value].score(Xte, yte))
+    with pytest.raises(ValueError, match="no parameter"):
+        dkn_sweep(base, "bogus", [1], Xtr, ytr, Xte, yte)
+
+    dkn = models["2"]
+    n_tr = len(ytr)
+    sweep = map_network_sweep(dkn, Xtr, Xte, yte, energies=(0.5, 0.999), anchors=(20, None), random_state=0)
+    assert sweep["anchors"].tolist() == [20, 20, n_tr, n_tr]
+    # more energy keeps more rank and approximates the DKN's kernel at least as well
+    for _, g in sweep.groupby("anchors"):
+        assert g["rank"].is_monotonic_increasing
+    full = sweep[sweep["anchors"] == n_tr].set_index("energy")
+    assert full.loc[0.999, "re"] <= full.loc[0.5, "re"] + 1e-6
+    assert full.loc[0.999, "re"] < 5.0
+
+
+def test_mcnemar(rng):
+    n = int(rng.integers(50, 200))
+    y = rng.integers(0, 3, n)
+    a = y.copy()
+    b = y.copy()
+    wrong = rng.choice(n, n // 2, replace=False)
+    b[wrong] = (b[wrong] + 1) % 3
+    res = mcnemar_test(y, a, b)
+    assert res == {"a_only": n // 2, "b_only": 0, "p_value": pytest.approx(2 * 0.5 ** (n // 2))}
+    assert mcnemar_test(y, a, a)["p_value"] == 1.0
+    with pytest.raises(ValueError, match="1-D"):
+        mcnemar_test(y, a[:-1], b)
