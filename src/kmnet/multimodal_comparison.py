@@ -25,6 +25,9 @@ descriptors and no spectrogram) the CNN branch becomes a one-layer MLP branch on
 features (a :class:`~kmnet.baselines.DCNClassifier` of depth 1 reading the audio and the BOW
 views), fused early before the softmax exactly as the CNN branch would be. In both cases the
 vocabulary is learned on the training lyrics only (:class:`~kmnet.baselines.bow_view.BagOfWordsView`).
+When the data set ships precomputed token counts instead of raw texts (the piano set's ``**kern``
+counts, ``PianoFeatures.bow()``), ``multimodal_methods(bow_counts=...)`` reads them through
+:class:`CountsTfidfView`, which fits the tf-idf weights on the training rows only.
 
 Model selection uses the non-test rows only: the kernel networks choose the SVM ``C`` on the
 split's validation part and the DM2KMN's epoch count by its validation cross-entropy
@@ -42,6 +45,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
 
 from .protocols import Method, dkn_method, dm2kmn_methods, estimator_method
 
@@ -57,6 +62,7 @@ __all__ = [
     "DKN",
     "INITIAL_DM2KMN",
     "LEARNED_DM2KMN",
+    "CountsTfidfView",
     "bow_method_name",
     "multimodal_methods",
     "method_modality",
@@ -91,6 +97,105 @@ _PAPER_ROW = {
 }
 
 
+class CountsTfidfView(ClassifierMixin, BaseEstimator):
+    """Replace a view of token counts by its tf-idf, fitted on the training rows, then classify.
+
+    The counterpart of :class:`~kmnet.baselines.bow_view.BagOfWordsView` for data sets that ship
+    precomputed bag-of-words counts (e.g. the piano set's ``**kern`` token counts over the
+    training split's vocabulary, :meth:`kmnet.datasets.piano_features.PianoFeatures.bow`): in
+    :meth:`fit` the idf weights (sublinear tf, l2-normalised rows, as
+    :func:`kmnet.baselines.bag_of_words` with ``weighting="tfidf"``) are learned on the rows
+    passed to ``fit`` only; ``X[counts_view]`` is replaced by ``X[bow_view]`` and the wrapped
+    ``estimator`` (e.g. :class:`~kmnet.baselines.CNNBOWClassifier`, ref. [91]) is fitted.
+
+    Parameters
+    ----------
+    estimator : classifier reading a mapping of views
+    counts_view : str, default "bow_counts"
+        The view holding non-negative token counts ``(n, vocabulary)``.
+    bow_view : str, default "bow"
+        The name of the tf-idf view the estimator reads.
+    keep : sequence of str or None
+        Other views passed on (None: every view but ``counts_view``).
+    weighting : {"tfidf", "count", "binary"}, default "tfidf"
+
+    Attributes
+    ----------
+    estimator_, classes_, transformer_ (the fitted ``TfidfTransformer``, or None), n_terms_
+    """
+
+    def __init__(self, estimator=None, *, counts_view: str = "bow_counts", bow_view: str = "bow", keep=None,
+                 weighting: str = "tfidf"):
+        self.estimator = estimator
+        self.counts_view = counts_view
+        self.bow_view = bow_view
+        self.keep = keep
+        self.weighting = weighting
+
+    def _split(self, X):
+        from .views import MultiView
+
+        if isinstance(X, MultiView):
+            X = dict(X.items())
+        if not hasattr(X, "keys"):
+            raise ValueError(f"X: CountsTfidfView needs a mapping of views (dict or MultiView), got {type(X).__name__}")
+        if self.counts_view not in X:
+            raise ValueError(f"X: the counts view {self.counts_view!r} is missing (have {sorted(map(str, X))})")
+        if self.bow_view in X:
+            raise ValueError(f"X: a view named {self.bow_view!r} exists already; choose another bow_view")
+        names = [k for k in X if k != self.counts_view] if self.keep is None else list(self.keep)
+        missing = [k for k in names if k not in X]
+        if missing:
+            raise ValueError(f"X: view(s) {missing} are missing (have {sorted(map(str, X))})")
+        C = np.asarray(X[self.counts_view], dtype=np.float64)
+        if C.ndim != 2:
+            raise ValueError(f"X[{self.counts_view!r}]: expected (n, vocabulary) counts, got shape {C.shape}")
+        if not np.isfinite(C).all() or (C < 0).any():
+            raise ValueError(f"X[{self.counts_view!r}]: counts must be finite and non-negative")
+        return C, {k: X[k] for k in names}
+
+    def _weigh(self, C):
+        if self.weighting == "binary":
+            return (C > 0).astype(np.float64)
+        if self.weighting == "count":
+            return C
+        return np.asarray(self.transformer_.transform(C).toarray(), dtype=np.float64)
+
+    def fit(self, X, y):
+        """Learn the idf on the rows of ``X[counts_view]``, then fit the estimator; returns ``self``."""
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        from .views import MultiView
+
+        if self.estimator is None:
+            raise ValueError("estimator: CountsTfidfView needs a classifier to wrap")
+        if self.weighting not in ("tfidf", "count", "binary"):
+            raise ValueError(f"weighting must be 'tfidf', 'count' or 'binary', got {self.weighting!r}")
+        C, views = self._split(X)
+        self.transformer_ = TfidfTransformer(sublinear_tf=True).fit(C) if self.weighting == "tfidf" else None
+        self.n_terms_ = int(C.shape[1])
+        self.estimator_ = clone(self.estimator).fit(MultiView({**views, self.bow_view: self._weigh(C)}), y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def _transform(self, X):
+        from .views import MultiView
+
+        check_is_fitted(self, "estimator_")
+        C, views = self._split(X)
+        if C.shape[1] != self.n_terms_:
+            raise ValueError(f"X[{self.counts_view!r}]: {C.shape[1]} terms, fitted on {self.n_terms_}")
+        return MultiView({**views, self.bow_view: self._weigh(C)})
+
+    def predict(self, X):
+        """Class labels of ``X``."""
+        return self.estimator_.predict(self._transform(X))
+
+    def predict_proba(self, X):
+        """Class probabilities of ``X`` (columns in ``classes_`` order)."""
+        return self.estimator_.predict_proba(self._transform(X))
+
+
 def bow_method_name(image: str | None) -> str:
     """``"CNN + BOW [91]"`` with an audio image view, ``"MLP + BOW [91]"`` without."""
     return "CNN + BOW [91]" if image else "MLP + BOW [91]"
@@ -110,6 +215,7 @@ def multimodal_methods(
     audio: str = "audio",
     text: str = "text",
     raw_text: str = "lyrics",
+    bow_counts: str | None = None,
     image: str | None = None,
     image_shape: tuple[int, int] | None = None,
     device=None,
@@ -134,6 +240,9 @@ def multimodal_methods(
     raw_text : str
         The view with the raw lyrics (``(n, 1)`` object array,
         :func:`kmnet.baselines.bow_view.texts_view`), read only by the BOW method.
+    bow_counts : str or None
+        A view of precomputed token counts to use instead of ``raw_text`` (tf-idf fitted on the
+        training rows, :class:`CountsTfidfView`); ``None``: learn the vocabulary from ``raw_text``.
     image : str or None
         An audio image view (flattened ``(n, H*W)``, with ``image_shape``): the BOW method then
         uses the CNN branch of [91]; ``None``: an MLP branch on ``audio`` (module docstring).
@@ -173,11 +282,16 @@ def multimodal_methods(
     else:
         branch = DCNClassifier(audio_view=audio, text_view="bow", width=64, depth=1, **torch_kw)
         keep = [audio]
-    bow = BagOfWordsView(branch, text_view=raw_text, bow_view="bow", keep=keep)
+    if bow_counts:
+        bow = CountsTfidfView(branch, counts_view=bow_counts, bow_view="bow", keep=keep)
+        bow_input = bow_counts
+    else:
+        bow = BagOfWordsView(branch, text_view=raw_text, bow_view="bow", keep=keep)
+        bow_input = raw_text
     methods = [
         estimator_method(AUDIO_MLP, MLPClassifier(view=audio, **torch_kw), views=(audio,)),
         estimator_method(TEXT_MLP, MLPClassifier(view=text, **torch_kw), views=(text,)),
-        estimator_method(bow_method_name(image), bow, views=(*keep, raw_text)),
+        estimator_method(bow_method_name(image), bow, views=(*keep, bow_input)),
         estimator_method(DCN, DCNClassifier(audio_view=audio, text_view=text, **torch_kw), views=both),
         estimator_method(CONCAT, EarlyFusionClassifier(views=list(both), **torch_kw), views=both),
         estimator_method(LATE, LateFusionClassifier(views=list(both), **torch_kw), views=both),

@@ -1,0 +1,351 @@
+"""The paper's piano comparison (Section 4.3.2, Table 5, Figures 2-3) on the reconstructed set.
+
+:func:`piano_methods` lists Table 5's methods as :class:`kmnet.protocols.Method` objects for
+:func:`kmnet.protocols.run_protocol`, on the views of :func:`piano_views`:
+
+==============================  ======================================================  ==========================
+method (ours)                   what it is                                              paper row (modality)
+==============================  ======================================================  ==========================
+``Audio HI + SVM``              SVM on the histogram-intersection kernel of the MFCCs   Histogram kernel + SVM (Audio)
+``CNN [34]``                    CNN from scratch on the compact log-Mel image           CNN [34] (Audio)
+``Audio DKN``                   DKN on the audio kernels only                           DKNs (Audio)
+``Text HI + SVM``               SVM on the HI kernel of the text embeddings             Histogram kernel + SVM (Text)
+``Text encoder + MLP [90]``     MLP on the frozen text-encoder embeddings               RoBERTa + MLP [90] (Text)
+``Text DKN``                    DKN on the text kernels only                            DKNs (Text)
+``CNN + BOW [91]``              CNN on the image + tf-idf of the **kern token counts    CNN + BOW [91] (Both)
+``DCN [44]`` ... ``Learned DM2KMN``  as in :mod:`kmnet.multimodal_comparison`           (Both)
+==============================  ======================================================  ==========================
+
+:func:`table5` joins a protocol result with the paper's Table 5 (accuracy, RE, forward time);
+:func:`order_differences` lists the pairs of methods the paper and we order differently;
+:func:`re_during_learning` traces RE (Eq. 17) and accuracy over the epochs of end-to-end learning.
+
+Used by ``notebooks/05_piano_comparison`` and ``notebooks/06_relative_importance``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import multimodal_comparison as mmc
+from .protocols import Method, estimator_method
+
+__all__ = [
+    "AUDIO_HI",
+    "AUDIO_CNN",
+    "AUDIO_DKN",
+    "TEXT_HI",
+    "TEXT_MLP",
+    "TEXT_DKN",
+    "CNN_BOW",
+    "TABLE5_ORDER",
+    "piano_views",
+    "hi_svm_method",
+    "piano_methods",
+    "table5",
+    "order_differences",
+    "re_during_learning",
+]
+
+AUDIO_HI = "Audio HI + SVM"
+AUDIO_CNN = "CNN [34]"
+AUDIO_DKN = "Audio DKN"
+TEXT_HI = "Text HI + SVM"
+TEXT_MLP = "Text encoder + MLP [90]"
+TEXT_DKN = "Text DKN"
+CNN_BOW = mmc.bow_method_name("image")
+
+#: our method -> (modality, the paper's Table 5 method), in the paper's row order
+_PAPER_ROW = {
+    AUDIO_HI: ("Audio", "Histogram kernel + SVM"),
+    AUDIO_CNN: ("Audio", "CNN [34]"),
+    AUDIO_DKN: ("Audio", "DKNs"),
+    TEXT_HI: ("Text", "Histogram kernel + SVM"),
+    TEXT_MLP: ("Text", "RoBERTa + MLP [90]"),
+    TEXT_DKN: ("Text", "DKNs"),
+    CNN_BOW: ("Both", "CNN + BOW [91]"),
+    mmc.DCN: ("Both", "DCN [44]"),
+    mmc.CONCAT: ("Both", "Feature concatenation [21]"),
+    mmc.LATE: ("Both", "Decision weighting [21]"),
+    mmc.HYBRID: ("Both", "Hybrid fusion [21]"),
+    mmc.DKN: ("Both", "Multi-modal DKNs"),
+    mmc.INITIAL_DM2KMN: ("Both", "Initial DM2KMN"),
+    mmc.LEARNED_DM2KMN: ("Both", "Learned DM2KMN"),
+}
+
+#: Table 5's rows, in the paper's order
+TABLE5_ORDER = tuple(_PAPER_ROW)
+
+
+def piano_views(features, *, audio: str = "audio_mfcc", text: str = "text"):
+    """The views :func:`piano_methods` reads, for all pieces, with the labels and the fixed split.
+
+    Parameters
+    ----------
+    features : kmnet.datasets.piano_features.PianoFeatures
+    audio, text : str
+        The matrices that play the audio and text modalities.
+
+    Returns
+    -------
+    views : dict
+        ``audio`` and ``text`` (float64), ``image`` (the compact log-Mel images flattened to
+        ``(n, H*W)``, for the CNNs) and ``bow_counts`` (the **kern token counts).
+    y : ndarray of str
+        Periods.
+    train, test : ndarray of int
+        Rows of the manifest's split.
+    image_shape : (int, int)
+    """
+    views = features.views(None, audio=audio, text=text)
+    img = features.images(None)
+    if img.ndim != 3:
+        raise ValueError(f"images: expected (n, H, W), got {img.shape}")
+    views["image"] = img.reshape(img.shape[0], -1).astype(np.float64)
+    views["bow_counts"] = features.bow(None)
+    y = np.asarray(features.labels(None))
+    split = features.manifest["split"].to_numpy()
+    bad = sorted(set(split) - {"train", "test"})
+    if bad:
+        raise ValueError(f"manifest split: unexpected values {bad}")
+    return views, y, np.flatnonzero(split == "train"), np.flatnonzero(split == "test"), tuple(img.shape[1:])
+
+
+def hi_svm_method(
+    name: str,
+    view: str,
+    *,
+    C: Sequence[float] = (0.1, 1.0, 10.0, 100.0, 1000.0),
+    class_weight="balanced",
+    device=None,
+) -> Method:
+    """Histogram-intersection kernel + SVM on one view, ``C`` by cross-validation (Table 5).
+
+    A ``GridSearchCV`` over ``C`` of :class:`~kmnet.baselines.KernelSVC` (``kernel="hi"``); the
+    protocol hands it the split's selection folds (five-fold CV inside the training part).
+    """
+    from sklearn.model_selection import GridSearchCV
+
+    from .baselines import KernelSVC
+
+    grid = [float(c) for c in np.atleast_1d(C)]
+    svc = KernelSVC(kernel="hi", view=view, probability=False, class_weight=class_weight, device=device)
+    return estimator_method(name, GridSearchCV(svc, {"C": grid}, cv=5, refit=True), views=(view,))
+
+
+def piano_methods(
+    *,
+    image_shape: tuple[int, int],
+    device=None,
+    hi_C: Sequence[float] = (0.1, 1.0, 10.0, 100.0, 1000.0),
+    cnn_epochs: int = 60,
+    cnn_params: dict | None = None,
+    **multimodal,
+) -> list[Method]:
+    """Table 5's methods, in the paper's row order (:data:`TABLE5_ORDER`).
+
+    Parameters
+    ----------
+    image_shape : (int, int)
+        Shape of the log-Mel images (the ``image`` view is flattened).
+    device : str, optional
+    hi_C : sequence of float
+        ``C`` grid of the two HI + SVM baselines.
+    cnn_epochs : int
+        Epoch cap of the CNN [34] (it early-stops on a part of its training data).
+    cnn_params : dict, optional
+        Other :class:`~kmnet.baselines.CNNClassifier` parameters.
+    **multimodal
+        Passed to :func:`kmnet.multimodal_comparison.multimodal_methods` (``dkn_C``,
+        ``dkn_hidden``, ``dkn_max_iter``, ``mlp_epochs``, ``dm2kmn_anchors``, ...).
+    """
+    from .baselines import CNNClassifier
+
+    for k in ("audio", "text", "image", "image_shape", "bow_counts", "single_modality_dkns"):
+        if k in multimodal:
+            raise ValueError(f"piano_methods: {k!r} is fixed by the piano views")
+    cw = multimodal.get("class_weight", "balanced")
+    base = {m.name: m for m in mmc.multimodal_methods(image="image", image_shape=tuple(image_shape),
+                                                      bow_counts="bow_counts", device=device,
+                                                      single_modality_dkns=True, **multimodal)}
+    base[mmc.TEXT_MLP].name = TEXT_MLP
+    base[mmc.TEXT_DKN].name = TEXT_DKN
+    cnn = CNNClassifier(image_view="image", image_shape=tuple(image_shape), max_epochs=int(cnn_epochs), device=device,
+                        **(cnn_params or {}))
+    extra = {
+        AUDIO_HI: hi_svm_method(AUDIO_HI, "audio", C=hi_C, class_weight=cw, device=device),
+        AUDIO_CNN: estimator_method(AUDIO_CNN, cnn, views=("image",)),
+        TEXT_HI: hi_svm_method(TEXT_HI, "text", C=hi_C, class_weight=cw, device=device),
+        TEXT_MLP: base[mmc.TEXT_MLP],
+        TEXT_DKN: base[mmc.TEXT_DKN],
+    }
+    return [extra[n] if n in extra else base[n] for n in TABLE5_ORDER]
+
+
+def table5(result, *, by_run: bool = False) -> pd.DataFrame:
+    """Our Table 5 beside the paper's.
+
+    Parameters
+    ----------
+    result : kmnet.protocols.ProtocolResult
+        From :func:`kmnet.protocols.run_protocol` with :func:`piano_methods` (other method
+        names are kept, with empty paper columns).
+    by_run : bool
+        Unused rows aside, return one row per (method, run) instead of the summary.
+
+    Returns
+    -------
+    DataFrame
+        ``modality``, ``method``, ``mean``, ``std``, ``runs`` (accuracy in %), ``re`` and
+        ``re_std`` (Eq. 17, in %; DM2KMN rows), ``forward_s`` (median test-set prediction time,
+        mean over runs), ``paper_method``, ``paper_value``, ``paper_std``, ``paper_re``,
+        ``paper_time_s``.
+    """
+    from .reporting import paper_table
+
+    runs = result.runs
+    need = {"method", "status", "accuracy", "forward_s"}
+    if not need <= set(runs.columns):
+        raise ValueError(f"result.runs: needs columns {sorted(need)}, got {list(runs.columns)}")
+    ok = runs[runs["status"] == "ok"].copy()
+    if ok.empty:
+        raise ValueError("result: no successful run")
+    if "re" not in ok:
+        ok["re"] = np.nan
+    if by_run:
+        return ok
+    paper = paper_table("table5")
+    paper_key = {(r.modality, r.method): r for r in paper.itertuples(index=False)}
+    names = [n for n in TABLE5_ORDER if n in set(ok["method"])] + [n for n in ok["method"].unique() if n not in _PAPER_ROW]
+    rows = []
+    for name in names:
+        g = ok[ok["method"] == name]
+        acc = 100.0 * g["accuracy"].to_numpy(dtype=float)
+        re = g["re"].to_numpy(dtype=float)  # relative_error is in % already
+        modality, pm = _PAPER_ROW.get(name, ("Both", None))
+        p = paper_key.get((modality, pm))
+        rows.append({
+            "modality": modality,
+            "method": name,
+            "mean": float(acc.mean()),
+            "std": float(acc.std(ddof=1)) if acc.size > 1 else np.nan,
+            "runs": int(acc.size),
+            "re": float(np.nanmean(re)) if np.isfinite(re).any() else np.nan,
+            "re_std": float(np.nanstd(re, ddof=1)) if np.isfinite(re).sum() > 1 else np.nan,
+            "forward_s": float(g["forward_s"].mean()),
+            "paper_method": pm or "",
+            "paper_value": float(p.paper_mean) if p is not None else np.nan,
+            "paper_std": float(p.paper_std) if p is not None else np.nan,
+            "paper_re": float(p.paper_re) if p is not None else np.nan,
+            "paper_time_s": float(p.paper_time_s) if p is not None else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def order_differences(table: pd.DataFrame, *, tie: float = 0.0) -> pd.DataFrame:
+    """Pairs of methods that the paper and we rank in opposite orders.
+
+    Parameters
+    ----------
+    table : DataFrame
+        With ``method``, ``mean`` and ``paper_value`` (e.g. :func:`table5`); rows without a
+        paper value are ignored.
+    tie : float
+        Differences of at most this many points (ours or the paper's) count as ties, not as
+        reversals.
+
+    Returns
+    -------
+    DataFrame
+        One row per reversed pair: ``paper_better`` (the method the paper puts ahead),
+        ``paper_worse``, ``paper_gap`` (points, > 0), ``our_gap`` (points, < 0 for a reversal).
+    """
+    need = {"method", "mean", "paper_value"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table: needs columns {sorted(need)}, got {list(table.columns)}")
+    t = table.dropna(subset=["paper_value", "mean"]).reset_index(drop=True)
+    rows = []
+    for i in range(len(t)):
+        for j in range(len(t)):
+            a, b = t.iloc[i], t.iloc[j]
+            pg, og = float(a["paper_value"] - b["paper_value"]), float(a["mean"] - b["mean"])
+            if pg > tie and og < -tie:
+                rows.append({"paper_better": a["method"], "paper_worse": b["method"], "paper_gap": pg, "our_gap": og})
+    out = pd.DataFrame(rows, columns=["paper_better", "paper_worse", "paper_gap", "our_gap"])
+    return out.sort_values("paper_gap", ascending=False, ignore_index=True)
+
+
+def re_during_learning(
+    model,
+    dkn,
+    X,
+    y,
+    *,
+    epochs: int = 60,
+    check_every: int = 5,
+    X_eval=None,
+    y_eval=None,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """RE (Eq. 17) of a DM2KMN's output kernel against its DKN's, and accuracy, during learning.
+
+    A copy of ``model`` (an initial DM2KMN from :meth:`~kmnet.DeepKernelMapNetwork.from_dkn`,
+    ``warm_start=True``) learns end to end on ``X``, ``y`` in chunks of ``check_every`` epochs;
+    after every chunk (and before the first) the RE on ``X`` and the accuracies are recorded.
+    Nothing is selected on this curve: it describes how learning moves the map network away
+    from the kernel it was built to reproduce.
+
+    Parameters
+    ----------
+    model : DeepKernelMapNetwork
+        Not modified.
+    dkn : DeepKernelNetwork
+        The DKN the network was built from (its output kernel on ``X`` is the reference).
+    X, y : training views and labels (those ``model`` and ``dkn`` were fitted on)
+    epochs, check_every : int
+    X_eval, y_eval : optional held-out views and labels, scored at every check
+    seed : int, optional
+        Seeds the shuffling of the chunks.
+
+    Returns
+    -------
+    DataFrame
+        ``epoch``, ``re`` (in %), ``train_loss`` (Eq. 6, last epoch of the chunk),
+        ``train_accuracy`` and, with ``X_eval``, ``eval_accuracy`` (in %).
+    """
+    from .metrics import relative_error
+    from .views import MultiView
+
+    if not getattr(model, "warm_start", False):
+        raise ValueError("re_during_learning: the model must have warm_start=True (build it with from_dkn)")
+    if int(epochs) < 0 or int(check_every) < 1:
+        raise ValueError(f"need epochs >= 0 and check_every >= 1, got {epochs}, {check_every}")
+    X = X if isinstance(X, MultiView) else MultiView(X)
+    y = np.asarray(y)
+    if (X_eval is None) != (y_eval is None):
+        raise ValueError("re_during_learning: give both X_eval and y_eval, or neither")
+    net = copy.deepcopy(model)
+    K_ref = dkn.output_kernel(X)
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def record(epoch: int, loss: float):
+        row = {"epoch": epoch, "re": relative_error(net.output_kernel(X), K_ref), "train_loss": loss,
+               "train_accuracy": 100.0 * float(np.mean(net.predict(X) == y))}
+        if X_eval is not None:
+            row["eval_accuracy"] = 100.0 * float(np.mean(net.predict(X_eval) == np.asarray(y_eval)))
+        rows.append(row)
+
+    record(0, float("nan"))
+    done = 0
+    while done < int(epochs):
+        k = min(int(check_every), int(epochs) - done)
+        net.set_params(epochs=k, random_state=int(rng.integers(2**31 - 1)))
+        net.fit(X, y)
+        done += k
+        record(done, float(net.loss_curve_[-1]))
+    return pd.DataFrame(rows)

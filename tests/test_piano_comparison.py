@@ -1,0 +1,161 @@
+"""Table 5 methods (kmnet.piano_comparison) and the precomputed-counts BOW view (multimodal_comparison)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from kmnet import multimodal_comparison as mmc
+from kmnet import piano_comparison as pc
+from kmnet.baselines import DCNClassifier
+from kmnet.datasets.piano_features import PianoFeatures
+from kmnet.protocols import fixed_splits, run_protocol
+from kmnet.reporting import paper_table
+from kmnet.views import MultiView
+
+rng = np.random.default_rng()
+PERIODS = ["Baroque", "Classical", "Modern", "Romantic"]
+
+
+def _features(n=96, vocab=30, shape=(16, 32)):
+    y = rng.choice(PERIODS, n)
+    codes = np.searchsorted(PERIODS, y)
+    counts = rng.poisson(0.5, size=(n, vocab))
+    counts[np.arange(n), codes] += rng.integers(2, 6, n)  # one telling token per period
+    man = pd.DataFrame({"id": [f"p{i}" for i in range(n)], "period": y,
+                        "split": np.where(rng.random(n) < 0.65, "train", "test")})
+    man.loc[:7, "split"] = "train"
+    man.loc[8:15, "split"] = "test"
+    arrays = {
+        "audio_mfcc": (rng.normal(size=(n, 6)) + 1.5 * np.eye(6)[codes]).astype(np.float32),
+        "audio_cnn": rng.normal(size=(n, 10)).astype(np.float16),
+        "text": (rng.normal(size=(n, 8)) + 0.8 * codes[:, None]).astype(np.float32),
+        "kern_bow": counts.astype(np.uint16),
+        "image": (rng.normal(size=(n, *shape)) + codes[:, None, None]).astype(np.float16),
+    }
+    return PianoFeatures(man, arrays, {})
+
+
+def test_piano_views_shapes_and_split():
+    F = _features()
+    views, y, tr, te, shape = pc.piano_views(F)
+    n = len(F)
+    assert sorted(views) == ["audio", "bow_counts", "image", "text"]
+    assert views["image"].shape == (n, shape[0] * shape[1]) and shape == F.images().shape[1:]
+    np.testing.assert_allclose(views["image"][3], F.images()[3].ravel())
+    assert views["bow_counts"].shape == (n, F.arrays["kern_bow"].shape[1])
+    assert len(np.intersect1d(tr, te)) == 0 and len(tr) + len(te) == n
+    assert list(y[tr]) == list(F.labels("train"))
+    bad = PianoFeatures(F.manifest.assign(split="valid"), F.arrays, {})
+    with pytest.raises(ValueError, match="split"):
+        pc.piano_views(bad)
+
+
+def test_counts_tfidf_view_fits_idf_on_training_rows_only():
+    F = _features()
+    views, y, tr, te, _ = pc.piano_views(F)
+    X = MultiView({"audio": views["audio"], "bow_counts": views["bow_counts"]})
+    clf = mmc.CountsTfidfView(DCNClassifier(text_view="bow", depth=1, width=16, max_epochs=60, random_state=1),
+                              keep=["audio"])
+    clf.fit(X[tr], y[tr])
+    ref = TfidfTransformer(sublinear_tf=True).fit(views["bow_counts"][tr])
+    np.testing.assert_allclose(clf.transformer_.idf_, ref.idf_)
+    full = TfidfTransformer(sublinear_tf=True).fit(views["bow_counts"])
+    assert not np.allclose(clf.transformer_.idf_, full.idf_)  # the test rows did not enter
+    proba = clf.predict_proba(X[te])
+    assert proba.shape == (len(te), len(clf.classes_)) and np.allclose(proba.sum(1), 1.0)
+    assert clf.score(X[tr], y[tr]) > 0.6  # the telling tokens separate the periods
+    c = clone(clf)
+    assert c.get_params()["estimator__width"] == 16 and not hasattr(c, "estimator_")
+
+
+def test_counts_tfidf_view_errors():
+    F = _features(40)
+    views, y, tr, te, _ = pc.piano_views(F)
+    clf = mmc.CountsTfidfView(DCNClassifier(text_view="bow", max_epochs=2))
+    with pytest.raises(ValueError, match="counts view 'bow_counts' is missing"):
+        clf.fit({"audio": views["audio"]}, y)
+    with pytest.raises(ValueError, match="exists already"):
+        clf.fit({"audio": views["audio"], "bow_counts": views["bow_counts"], "bow": views["audio"]}, y)
+    with pytest.raises(ValueError, match="non-negative"):
+        clf.fit({"audio": views["audio"], "bow_counts": -views["bow_counts"] - 1}, y)
+    with pytest.raises(ValueError, match="needs a classifier"):
+        mmc.CountsTfidfView().fit(views, y)
+    with pytest.raises(ValueError, match="weighting"):
+        mmc.CountsTfidfView(DCNClassifier(), weighting="bm25").fit(views, y)
+
+
+def test_multimodal_methods_bow_counts_option_is_backwards_compatible():
+    old = mmc.multimodal_methods()
+    assert next(m for m in old if "BOW" in m.name).views == ("audio", "lyrics")
+    new = mmc.multimodal_methods(bow_counts="bow_counts", image="image", image_shape=(4, 4))
+    bow = next(m for m in new if "BOW" in m.name)
+    assert bow.name == "CNN + BOW [91]" and bow.views == ("image", "bow_counts")
+    assert len(old) == len(new) and [m.name for m in old if "BOW" not in m.name] == [
+        m.name for m in new if "BOW" not in m.name]
+
+
+def test_piano_methods_order_and_table5_on_synthetic_data():
+    torch.set_num_threads(1)
+    F = _features(120)
+    views, y, tr, te, shape = pc.piano_views(F)
+    methods = pc.piano_methods(image_shape=shape, hi_C=(1.0, 10.0), cnn_epochs=5,
+                               cnn_params={"input_pool": (1, 1), "channels": (4, 8)}, mlp_epochs=10,
+                               dkn_C=(1.0, 10.0), dkn_hidden=4, dkn_max_iter=3, dm2kmn_anchors=30,
+                               dm2kmn_max_epochs=4, dm2kmn_check_every=2, dm2kmn_patience=1)
+    assert [m.name for m in methods] == list(pc.TABLE5_ORDER)
+    with pytest.raises(ValueError, match="fixed by the piano views"):
+        pc.piano_methods(image_shape=shape, bow_counts="x")
+    seeds = [int(s) for s in rng.integers(0, 1000, 2)]
+    res = run_protocol(methods, views, y, fixed_splits(tr, te, seeds=seeds), time_repeat=1, errors="raise")
+    assert (res.runs["status"] == "ok").all() and len(res.runs) == 2 * len(methods)
+    t = pc.table5(res)
+    assert list(t["method"]) == list(pc.TABLE5_ORDER) and (t["runs"] == 2).all()
+    paper = paper_table("table5")
+    assert np.allclose(t["paper_value"].to_numpy(), paper["paper_mean"].to_numpy())
+    assert list(t["modality"]) == list(paper["modality"])
+    ti = t.set_index("method")
+    assert np.isfinite(ti.loc[[mmc.INITIAL_DM2KMN, mmc.LEARNED_DM2KMN], "re"]).all()
+    assert ti.loc[mmc.INITIAL_DM2KMN, "paper_re"] == paper.loc[12, "paper_re"]
+    assert np.isnan(ti.loc[mmc.DKN, "re"]) and (t["forward_s"] > 0).all()
+    acc = res.runs.groupby("method")["accuracy"].mean() * 100
+    np.testing.assert_allclose(ti.loc[acc.index, "mean"], acc)
+    # the period-telling tokens and audio make the bag-of-words and fusion methods learn something
+    assert ti.loc[pc.CNN_BOW, "mean"] > 100 / 3 and ti.loc[mmc.DKN, "mean"] > 100 / 3
+
+
+def test_order_differences_finds_exactly_the_reversed_pairs():
+    k = 6
+    paper = rng.permutation(np.arange(k) * 5.0 + 50)
+    ours = paper + rng.normal(0, 6, k)
+    t = pd.DataFrame({"method": [f"m{i}" for i in range(k)], "mean": ours, "paper_value": paper})
+    d = pc.order_differences(t)
+    expected = {(f"m{i}", f"m{j}") for i in range(k) for j in range(k) if paper[i] > paper[j] and ours[i] < ours[j]}
+    assert set(zip(d["paper_better"], d["paper_worse"])) == expected
+    assert (d["paper_gap"] > 0).all() and (d["our_gap"] < 0).all()
+    assert pc.order_differences(t.assign(mean=paper)).empty
+    with pytest.raises(ValueError, match="needs columns"):
+        pc.order_differences(t.drop(columns="paper_value"))
+
+
+def test_re_during_learning_starts_at_the_initial_re():
+    from kmnet import DeepKernelMapNetwork, DeepKernelNetwork
+    from kmnet.metrics import relative_error
+
+    torch.set_num_threads(1)
+    F = _features(60)
+    views, y, tr, te, _ = pc.piano_views(F)
+    X = MultiView({"audio": views["audio"][tr], "text": views["text"][tr]})
+    dkn = DeepKernelNetwork(hidden=4, max_iter=3, random_state=int(rng.integers(100))).fit(X, y[tr])
+    net = DeepKernelMapNetwork.from_dkn(dkn, X, random_state=0)
+    Xe = MultiView({"audio": views["audio"][te], "text": views["text"][te]})
+    curve = pc.re_during_learning(net, dkn, X, y[tr], epochs=4, check_every=2, X_eval=Xe, y_eval=y[te], seed=1)
+    assert list(curve["epoch"]) == [0, 2, 4]
+    assert curve.loc[0, "re"] == pytest.approx(relative_error(net.output_kernel(X), dkn.output_kernel(X)))
+    assert curve[["train_accuracy", "eval_accuracy"]].stack().between(0, 100).all()
+    assert curve["re"].iloc[-1] != curve["re"].iloc[0]  # learning moves the map network
+    assert net.epochs == DeepKernelMapNetwork.from_dkn(dkn, X, random_state=0).epochs  # not modified
+    with pytest.raises(ValueError, match="both X_eval and y_eval"):
+        pc.re_during_learning(net, dkn, X, y[tr], X_eval=Xe)
