@@ -11,7 +11,7 @@ features: a 1000-d "audio" CNN embedding and a 384-d "text" embedding, four clas
 
 Usage::
 
-    python benchmarks/bench_forward.py                 # full table (tens of minutes on 2 cores)
+    python benchmarks/bench_forward.py                 # full table (about 75 min, one thread, 2 cores)
     python benchmarks/bench_forward.py --sizes 600     # one size
     python benchmarks/bench_forward.py --quick         # small smoke run
 
@@ -122,7 +122,7 @@ def main(argv=None):
     df.to_csv(args.out, index=False, float_format="%.4g")
     show = df[["N", "model", "anchors", "forward_s", "speedup_vs_dkn", "train_s", "acc_test"]]
     print()
-    print(show.to_markdown(index=False, floatfmt=".3g"))
+    print(show.to_markdown(index=False, floatfmt=".3g", missingval="-"))
     return df
 
 

@@ -19,7 +19,7 @@ def test_paper_tables_are_consistent():
     t5 = paper_table("table5")
     assert t5.set_index("method").loc["Learned DM2KMN", "paper_mean"] == 88.74
     tot = paper_table("figure2_totals")
-    np.testing.assert_allclose(tot.sum(1), 100.0)
+    np.testing.assert_allclose(tot.sum(axis=1), 100.0)
     assert set(paper_table("table3").columns) == {"linear", "polynomial", "rbf", "hi"}
     with pytest.raises(ValueError, match="unknown paper table"):
         paper_table("table9")
