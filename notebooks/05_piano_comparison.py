@@ -307,12 +307,7 @@ print(f"fusion baselines ahead of the learned DM2KMN: {', '.join(beaten) if beat
 # alone, which decides how much fusion can add.
 
 # %%
-diag = (result.runs.groupby("method", sort=False)
-        .agg(train_accuracy=("train_accuracy", "mean"), test_accuracy=("accuracy", "mean"),
-             C=("C", lambda c: ", ".join(f"{v:g}" for v in c.dropna())),
-             epochs=("epochs", lambda e: ", ".join(f"{int(v)}" for v in e.dropna())), re=("re", "mean")))
-diag[["train_accuracy", "test_accuracy"]] *= 100
-diag["gap"] = diag["train_accuracy"] - diag["test_accuracy"]
+diag = result.diagnostics()
 diag
 
 # %%

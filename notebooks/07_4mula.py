@@ -317,11 +317,7 @@ print(f"single modalities: audio MLP {ours[mmc.AUDIO_MLP]:.1f}%, lyrics MLP {our
 # best on the validation part).
 
 # %%
-diag = (result.runs.groupby("method", sort=False)
-        .agg(train_accuracy=("train_accuracy", "mean"), test_accuracy=("accuracy", "mean"),
-             C=("C", lambda c: ", ".join(f"{v:g}" for v in c.dropna())),
-             epochs=("epochs", lambda e: ", ".join(f"{int(v)}" for v in e.dropna())), re=("re", "mean")))
-diag[["train_accuracy", "test_accuracy"]] *= 100
+diag = result.diagnostics()
 diag
 
 # %%

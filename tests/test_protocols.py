@@ -126,6 +126,11 @@ def test_run_protocol_scores_times_and_selects_on_training_rows(rng):
     assert summ.loc[summ["protocol"] == "fixed", "std"].isna().all()
     assert summ.loc[summ["protocol"] == "random", "runs"].iloc[0] == 2
     assert "best_params" in res.info[("one", "random", 0, "lr")]
+    diag = res.diagnostics()
+    assert list(diag.index) == ["lr"]
+    assert np.isclose(diag.at["lr", "test_accuracy"], 100 * runs["accuracy"].mean())
+    assert np.isclose(diag.at["lr", "gap"], 100 * (runs["train_accuracy"] - runs["accuracy"]).mean())
+    assert diag.at["lr", "epochs"] == "" and np.isnan(diag.at["lr", "re"])
 
 
 def test_run_protocol_reports_a_failing_method_and_goes_on(rng):

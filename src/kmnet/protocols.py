@@ -705,6 +705,24 @@ class ProtocolResult:
         out.loc[out["runs"] < 2, "std"] = np.nan
         return out
 
+    def diagnostics(self) -> pd.DataFrame:
+        """Per method, over its runs: training and test accuracy (mean, %), the gap between them
+        (over-fitting), the chosen ``C`` and ``epochs`` of each run, and the mean ``re``.
+
+        Columns a method does not record (``C``, ``epochs``, ``re``) are empty for it.
+        """
+        runs = self.runs.copy()
+        for c in ("C", "epochs", "re"):
+            if c not in runs.columns:
+                runs[c] = np.nan
+        diag = runs.groupby("method", sort=False).agg(
+            train_accuracy=("train_accuracy", "mean"), test_accuracy=("accuracy", "mean"),
+            C=("C", lambda c: ", ".join(f"{v:g}" for v in c.dropna())),
+            epochs=("epochs", lambda e: ", ".join(f"{int(v)}" for v in e.dropna())), re=("re", "mean"))
+        diag[["train_accuracy", "test_accuracy"]] *= 100
+        diag["gap"] = diag["train_accuracy"] - diag["test_accuracy"]
+        return diag
+
     def concat(self, other: "ProtocolResult") -> "ProtocolResult":
         """Both results in one (e.g. two feature sets run separately)."""
         return ProtocolResult(

@@ -151,12 +151,6 @@ class PianoFeatures:
         return [kern_text(r, root, manifest=self.manifest, reference_records=keep) for _, r in rows.iterrows()]
 
 
-def _audio_kw(cfg: dict, cnn: str, device) -> dict:
-    return dict(features=("mfcc_stats", "cnn", "image"), n_mfcc=cfg["n_mfcc"], n_mels=cfg["n_mels"],
-                win_s=cfg["win_s"], hop_s=cfg["hop_s"], image_shape=tuple(cfg["image_shape"]), cnn=cnn,
-                device=device)
-
-
 def build_features(
     manifest: pd.DataFrame | None = None,
     *,
@@ -218,7 +212,7 @@ def build_features(
         m = m.set_index("id", drop=False).loc[ids].reset_index(drop=True)
     m = m.reset_index(drop=True)
     times: dict[str, float] = {}
-    failures: list[dict] = []
+    failures: dict[tuple[str, str], str] = {}  # (id, stage) -> first reason
 
     # -- inputs: audio paths and kern texts (made first when missing) --------------------------
     t0 = time.perf_counter()
@@ -227,18 +221,21 @@ def build_features(
         try:
             paths.append(audio_path(row, root, manifest=m))
         except (OSError, ValueError) as e:
-            failures.append({"id": row["id"], "stage": "audio", "reason": f"{type(e).__name__}: {e}"})
+            failures[(row["id"], "audio")] = f"{type(e).__name__}: {e}"
             paths.append(Path(f"missing-audio-{row['id']}.wav"))
         try:
             texts.append(kern_text(row, root, manifest=m, reference_records=bool(cfg["reference_records"])))
         except (OSError, ValueError) as e:
-            failures.append({"id": row["id"], "stage": "text", "reason": f"{type(e).__name__}: {e}"})
+            failures[(row["id"], "text")] = f"{type(e).__name__}: {e}"
             texts.append("")
     times["inputs"] = time.perf_counter() - t0
 
     # -- audio ---------------------------------------------------------------------------------
     t0 = time.perf_counter()
-    feats, arep = extract_audio(paths, cache=cache, progress=progress, **_audio_kw(cfg, cnn, device))
+    feats, arep = extract_audio(paths, features=("mfcc_stats", "cnn", "image"), n_mfcc=cfg["n_mfcc"],
+                                n_mels=cfg["n_mels"], win_s=cfg["win_s"], hop_s=cfg["hop_s"],
+                                image_shape=tuple(cfg["image_shape"]), cnn=cnn, device=device, cache=cache,
+                                progress=progress)
     times["audio"] = time.perf_counter() - t0
     # -- text ----------------------------------------------------------------------------------
     t0 = time.perf_counter()
@@ -248,10 +245,10 @@ def build_features(
     times["text"] = time.perf_counter() - t0
     for i, (a_ok, a_why, t_ok, t_why) in enumerate(zip(arep["ok"], arep["reason"], trep["ok"], trep["reason"])):
         pid = m.at[i, "id"]
-        if not a_ok and not any(f["id"] == pid and f["stage"] == "audio" for f in failures):
-            failures.append({"id": pid, "stage": "audio", "reason": str(a_why)})
-        if not t_ok and not any(f["id"] == pid and f["stage"] == "text" for f in failures):
-            failures.append({"id": pid, "stage": "text", "reason": str(t_why)})
+        if not a_ok:
+            failures.setdefault((pid, "audio"), str(a_why))
+        if not t_ok:
+            failures.setdefault((pid, "text"), str(t_why))
 
     # -- bag of words: vocabulary of the training split (or the committed one for a sample) ------
     t0 = time.perf_counter()
@@ -280,7 +277,7 @@ def build_features(
                      for k, v in arrays.items()},
         "text_tokens": {"median": float(np.nanmedian(trep["n_tokens"])) if len(trep) else None,
                         "median_clips": float(np.nanmedian(trep["n_clips"])) if len(trep) else None},
-        "failures": failures,
+        "failures": [{"id": i, "stage": st, "reason": why} for (i, st), why in failures.items()],
         "timings_s": {k: round(v, 2) for k, v in times.items()},
         "cached_audio": int(arep["cached"].sum()), "cached_text": int(trep["cached"].sum()),
         "bow_vocabulary": list(vocab),
