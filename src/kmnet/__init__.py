@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 from . import maps, metrics  # noqa: E402
 from .dkn import DeepKernelNetwork  # noqa: E402
-from .dmn import DeepKernelMapNetwork  # noqa: E402
+from .dm2kmn import DeepKernelMapNetwork  # noqa: E402
 from .views import MultiView  # noqa: E402
 
 __all__ = [

@@ -33,7 +33,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .maps import nystroem_projection
+from ._linalg import nystroem_projection
 
 __all__ = ["MapNetModule", "build_map_network"]
 
@@ -143,13 +143,6 @@ class MapNetModule(nn.Module):
         for l in range(1, len(self.widths)):
             Phi = self.layer_maps(l, self.layer_pre(l, Phi))
         return Phi[0]
-
-    def hidden_maps(self, Z: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Maps of every layer after the input layer (list of (n_l, B, R_l))."""
-        out = [self.layer_maps(0, self.first_layer_pre(Z))]
-        for l in range(1, len(self.widths)):
-            out.append(self.layer_maps(l, self.layer_pre(l, out[-1])))
-        return out
 
     def forward(self, Z: list[torch.Tensor]) -> torch.Tensor:
         """Logits :math:`f(X) = W^{LR}\\hat\\phi^{(L)}_1(X) + b` (Eq. 5), shape (B, C)."""

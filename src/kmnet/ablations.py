@@ -284,7 +284,7 @@ def map_network_sweep(
         ``re`` (Eq. 17, in %, output kernel on ``X_train`` against the DKN's), ``accuracy``
         (test), ``build_s`` and ``forward_s`` (test split).
     """
-    from .dmn import DeepKernelMapNetwork
+    from .dm2kmn import DeepKernelMapNetwork
 
     y_test = np.asarray(y_test)
     K_dkn = dkn.output_kernel(X_train)

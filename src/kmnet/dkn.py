@@ -33,13 +33,11 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from ._base import MultiModalClassifier, hidden_sizes
-from ._inputs import InputLayer
-from ._simplex import project_simplex
+from ._input_layer import InputLayer
+from ._linalg import CHUNK_ELEMS as _CHUNK_ELEMS, project_simplex
 from ._torch import resolve_device, resolve_dtype
 
 __all__ = ["DeepKernelNetwork", "kernel_network_forward"]
-
-_CHUNK_ELEMS = 1 << 24
 
 
 def kernel_network_forward(G: torch.Tensor, weights: list[torch.Tensor]) -> torch.Tensor:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._dm2kmn_train import training_loss
+
 __all__ = ["paper_gradients", "autograd_gradients", "compare_gradients"]
 
 
@@ -55,7 +57,7 @@ def autograd_gradients(model, views, y) -> dict[str, torch.Tensor]:
     for p in params.values():
         p.requires_grad_(True)
     try:
-        loss = model._loss(net(Z), y_t, sw, n)
+        loss = training_loss(model, net(Z), y_t, sw, n)
         grads = torch.autograd.grad(loss, list(params.values()))
     finally:
         for k, p in params.items():

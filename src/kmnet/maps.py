@@ -38,6 +38,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._linalg import CHUNK_ELEMS, energy_rank, nystroem_projection
 from ._torch import as_tensor, resolve_device, resolve_dtype
 from ._validation import check_matrix
 
@@ -68,8 +69,6 @@ _ALIASES = {
     "intersection": "hi",
 }
 _EPS = 1e-12
-# elements per chunk for the broadcast min of the histogram-intersection kernel
-_HI_CHUNK_ELEMS = 1 << 24
 
 
 def canonical_kernel_name(name: str) -> str:
@@ -78,83 +77,6 @@ def canonical_kernel_name(name: str) -> str:
     if key not in _ALIASES:
         raise ValueError(f"unknown kernel {name!r}; expected one of {KERNEL_NAMES}")
     return _ALIASES[key]
-
-
-def energy_rank(eigvals: torch.Tensor, energy: float) -> int:
-    """Number of leading eigenvalues that keep ``energy`` of the positive spectrum (Section 4.2).
-
-    ``eigvals`` must be sorted in decreasing order. Non-positive eigenvalues are dropped (a tanh
-    layer need not be p.s.d., METHOD.md Section 2); ``energy=1`` keeps every eigenvalue above the
-    numerical noise floor.
-    """
-    if not (0.0 < energy <= 1.0):
-        raise ValueError(f"energy must be in (0, 1], got {energy}")
-    lam = eigvals.detach().to(torch.float64)
-    if lam.numel() == 0 or lam[0] <= 0:
-        return 0
-    floor = float(lam[0]) * lam.numel() * torch.finfo(torch.float64).eps * 10
-    pos = lam[lam > floor]
-    if pos.numel() == 0:
-        return 0
-    if energy >= 1.0:
-        return int(pos.numel())
-    cum = torch.cumsum(pos, 0)
-    r = int(torch.searchsorted(cum, energy * cum[-1]).item()) + 1
-    return min(r, int(pos.numel()))
-
-
-def _eigh(K: torch.Tensor):
-    """``torch.linalg.eigh``; on the CPU, moderate sizes run on one thread.
-
-    Multi-threaded LAPACK eigensolvers slow down by orders of magnitude when the cores are shared
-    with other processes (seen here: 0.1 s on one thread, 16 s on two busy cores for 600 x 600),
-    while one thread solves a 2000 x 2000 problem in about a second.
-    """
-    if K.device.type != "cpu" or K.shape[0] > 2048:
-        return torch.linalg.eigh(K)
-    n_threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        return torch.linalg.eigh(K)
-    finally:
-        torch.set_num_threads(n_threads)
-
-
-def nystroem_projection(K: torch.Tensor, energy: float = 0.99, *, min_rank: int = 1):
-    """Eigen-decompose an anchor Gram matrix and return ``U = V_r Lambda_r^{-1/2}`` (Eqs. 3-4).
-
-    With this ``U`` the map :math:`\\hat\\phi(x) = k(x, S)\\,U` satisfies
-    :math:`\\langle\\hat\\phi(x_i),\\hat\\phi(x_j)\\rangle = (V_r\\Lambda_rV_r^\\top)_{ij}\\approx K_{ij}`
-    on the anchors (METHOD.md reading (b): the paper's :math:`V/\\Lambda` is read as
-    :math:`V\\Lambda^{-1/2}`).
-
-    Parameters
-    ----------
-    K : (M, M) tensor, symmetric
-    energy : float in (0, 1]
-        Fraction of the positive spectrum to keep.
-    min_rank : int
-        Keep at least this many positive eigenpairs.
-
-    Returns
-    -------
-    U : (M, r) tensor, same dtype and device as ``K``
-    eigvals : (r,) tensor, the kept eigenvalues in decreasing order
-    """
-    if K.ndim != 2 or K.shape[0] != K.shape[1]:
-        raise ValueError(f"K must be a square matrix, got shape {tuple(K.shape)}")
-    K64 = K.detach().to(torch.float64)
-    K64 = 0.5 * (K64 + K64.T)
-    lam, V = _eigh(K64)
-    lam, V = lam.flip(0), V.flip(1)
-    r = energy_rank(lam, energy)
-    npos = energy_rank(lam, 1.0)
-    r = max(r, min(min_rank, npos))
-    if r == 0:
-        raise ValueError("the anchor Gram matrix has no positive eigenvalue")
-    lam_r, V_r = lam[:r], V[:, :r]
-    U = V_r / torch.sqrt(lam_r)
-    return U.to(K.dtype), lam_r.to(K.dtype)
 
 
 class KernelMap(TransformerMixin, BaseEstimator):
@@ -502,7 +424,7 @@ class HistogramIntersectionMap(KernelMap):
         # sum_d min(a_d, b_d) = (|a|_1 + |b|_1 - |a - b|_1) / 2 for a, b >= 0: torch.cdist(p=1)
         # computes the L1 distances without materialising the (n, m, d) broadcast
         a, b = self._shift(A), self._shift(B)
-        if a.shape[0] * b.shape[0] * a.shape[1] <= _HI_CHUNK_ELEMS:
+        if a.shape[0] * b.shape[0] * a.shape[1] <= CHUNK_ELEMS:
             return torch.minimum(a[:, None, :], b[None, :, :]).sum(-1)
         K = 0.5 * (a.sum(1)[:, None] + b.sum(1)[None, :] - torch.cdist(a, b, p=1))
         return K.clamp_min(0.0)

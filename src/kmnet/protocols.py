@@ -420,7 +420,7 @@ def dkn_method(
     **params
         Other :class:`~kmnet.DeepKernelNetwork` parameters (``max_iter``, ``kernels``, ...).
     """
-    from ._inputs import resolve_kernels
+    from ._input_layer import resolve_kernels
     from .dkn import DeepKernelNetwork
 
     def fit(ctx: FitContext):
@@ -607,7 +607,7 @@ def dm2kmn_methods(
     **params
         Other :class:`~kmnet.DeepKernelMapNetwork` parameters (``lr``, ``batch_size``, ...).
     """
-    from .dmn import DeepKernelMapNetwork
+    from .dm2kmn import DeepKernelMapNetwork
     from .metrics import relative_error as _re
 
     if initial is None and learned is None:
