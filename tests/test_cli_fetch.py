@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from kmnet import cli
-from kmnet.datasets import fetch, piano
+from kmnet.datasets import piano
+from kmnet.datasets.piano import fetch
 from test_piano_scores import random_kern, random_musicxml
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")

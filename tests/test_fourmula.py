@@ -210,23 +210,3 @@ def test_parquet_missing_column(tmp_path):
         F.load_fourmula(tmp_path / "bad.parquet")
     with pytest.raises(FileNotFoundError):
         F.load_fourmula(tmp_path / "absent.parquet")
-
-
-def test_random_split_811():
-    n = int(rng.integers(50, 7000))
-    seed = int(rng.integers(1e6))
-    tr, va, te = F.random_split_811(n, seed=seed)
-    assert len(tr) == round(0.8 * n) and len(va) == round(0.1 * n) and len(tr) + len(va) + len(te) == n
-    assert len(np.unique(np.concatenate([tr, va, te]))) == n
-    assert all(np.array_equal(x, y) for x, y in zip((tr, va, te), F.random_split_811(n, seed=seed)))
-    assert [len(x) for x in F.random_split_811(5980)] == [4784, 598, 598]  # the paper's |S| = 4784
-    y = rng.choice(list(F.PAPER_GENRES), size=n, p=[0.3, 0.25, 0.25, 0.1, 0.1])
-    trs, vas, tes = F.random_split_811(y, seed=seed, stratify=True)
-    for part in (trs, tes):
-        share = pd.Series(y[part]).value_counts(normalize=True)
-        full = pd.Series(y).value_counts(normalize=True)
-        assert (share - full).abs().max() < 0.05 + 5 / len(part)
-    with pytest.raises(ValueError, match="labels"):
-        F.random_split_811(n, stratify=True)
-    with pytest.raises(ValueError, match="at least 3"):
-        F.random_split_811(2)

@@ -8,6 +8,7 @@ import pytest
 
 from kmnet.datasets import gtzan
 from kmnet.datasets.paths import data_root
+from kmnet.datasets.splits import random_splits
 
 rng = np.random.default_rng()
 
@@ -55,12 +56,12 @@ def test_table_errors(tmp_path):
 def test_random_split_is_stratified_70_30():
     y = gtzan.load_gtzan_table(_root()).y
     seed = int(rng.integers(1e6))
-    tr, te = gtzan.random_split(y, seed=seed)
+    s = random_splits(y, seeds=(seed,), test_size=0.3)[0]
+    tr, te = s.train, s.test
     assert len(tr) == 700 and len(te) == 300 and not set(tr) & set(te)
     assert (pd.Series(y[te]).value_counts() == 30).all()
-    tr2, _ = gtzan.random_split(y, seed=seed)
-    assert np.array_equal(tr, tr2)
-    assert not np.array_equal(tr, gtzan.random_split(y, seed=seed + 1)[0])
+    assert np.array_equal(tr, random_splits(y, seeds=(seed,), test_size=0.3)[0].train)
+    assert not np.array_equal(tr, random_splits(y, seeds=(seed + 1,), test_size=0.3)[0].train)
 
 
 def test_artist_filtered_split():

@@ -41,16 +41,6 @@ def test_views_labels_and_no_leak():
     assert np.all((d.audio >= 0) & (d.audio <= 1))
 
 
-def test_random_split_811():
-    n = int(rng.integers(30, 3000))
-    seed = int(rng.integers(1e6))
-    tr, va, te = L.random_split_811(n, seed=seed)
-    assert (len(tr), len(va)) == (round(0.8 * n), round(0.1 * n)) and len(tr) + len(va) + len(te) == n
-    assert len(set(tr) | set(va) | set(te)) == n
-    assert [len(x) for x in L.random_split_811(1000, seed=seed)] == [800, 100, 100]
-    assert not np.array_equal(tr, L.random_split_811(n, seed=seed + 1)[0])
-
-
 def test_bad_tables(tmp_path):
     df = pd.read_csv(_csv()).sample(30, random_state=int(rng.integers(1e6)))
     df.drop(columns=["energy"]).to_csv(tmp_path / "a.csv", index=False)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from kmnet.datasets import lyrics_features as LF
+from kmnet.datasets import lyrics as LF
 from kmnet.datasets.lyrics import LyricsData
 from kmnet.datasets.paths import data_root
 

@@ -10,7 +10,8 @@ from kmnet import multimodal_comparison as mmc
 from kmnet.baselines import DCNClassifier
 from kmnet.baselines.bow_view import BagOfWordsView, texts_view
 from kmnet.datasets.fourmula import FourMuLAFeatures
-from kmnet.protocols import random_splits, run_protocol
+from kmnet.datasets.splits import random_splits
+from kmnet.protocols import run_protocol
 from kmnet.reporting import paper_table
 from kmnet.views import MultiView
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from kmnet.datasets import piano
-from kmnet.datasets.fetch import zip_mxl
+from kmnet.datasets.piano.fetch import zip_mxl
 from test_piano_scores import random_kern, random_musicxml
 
 pytestmark = [

@@ -10,8 +10,9 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from kmnet import multimodal_comparison as mmc
 from kmnet import piano_comparison as pc
 from kmnet.baselines import DCNClassifier
-from kmnet.datasets.piano_features import PianoFeatures
-from kmnet.protocols import fixed_splits, run_protocol
+from kmnet.datasets.piano.features import PianoFeatures
+from kmnet.datasets.splits import fixed_splits
+from kmnet.protocols import run_protocol
 from kmnet.reporting import paper_table
 from kmnet.views import MultiView
 

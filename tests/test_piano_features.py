@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmnet.datasets import piano_features as pf
+from kmnet.datasets.piano import features as pf
 from kmnet.datasets.paths import data_root
 
 

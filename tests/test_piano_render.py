@@ -1,4 +1,4 @@
-"""Audio rendering of the piano set: MIDI excerpts, FluidSynth, determinism, silence (kmnet.datasets.render)."""
+"""Audio rendering of the piano set: MIDI excerpts, FluidSynth, determinism, silence (kmnet.datasets.piano.render)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from kmnet.datasets import piano, render
+from kmnet.datasets import piano
+from kmnet.datasets.piano import render
 
 pytestmark = pytest.mark.skipif(shutil.which("fluidsynth") is None, reason="fluidsynth not installed")
 

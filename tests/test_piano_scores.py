@@ -1,4 +1,4 @@
-"""Scores: **kern checks and counts, MusicXML reading, verovio/music21 conversions (kmnet.datasets.scores)."""
+"""Scores: **kern checks and counts, MusicXML reading, verovio/music21 conversions (kmnet.datasets.piano.scores)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import io
 import numpy as np
 import pytest
 
-from kmnet.datasets import scores
-from kmnet.datasets.fetch import zip_mxl
+from kmnet.datasets.piano import scores
+from kmnet.datasets.piano.fetch import zip_mxl
 
 PITCHES = ["C", "D", "E", "F", "G", "A", "B", "c", "d", "e", "f", "g", "a", "b", "cc", "dd"]
 

@@ -1,4 +1,4 @@
-"""Selection and split of the piano set (kmnet.datasets.piano.select_pieces / split_pieces)."""
+"""Selection and split of the piano set (kmnet.datasets.piano.select_pieces, kmnet.datasets.splits.split_pieces)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from kmnet.datasets import piano
+from kmnet.datasets.splits import split_pieces
 
 KERN_COLS = ["id", "period", "composer", "work", "repo", "commit", "path", "kern_spines", "bytes", "sha256", "flags"]
 
@@ -145,7 +146,7 @@ def _manifest(rng, counts, group_every=0):
 def test_split_matches_table_2_at_the_paper_counts():
     rng = np.random.default_rng()
     m = _manifest(rng, piano.PAPER_COUNTS, group_every=int(rng.integers(0, 30)))
-    split = piano.split_pieces(m, seed=int(rng.integers(1000)))
+    split = split_pieces(m, piano.PAPER_SPLIT, seed=int(rng.integers(1000)), periods=piano.PERIODS)
     for period, (tr, te) in piano.PAPER_SPLIT.items():
         s = split[m["period"] == period]
         assert (s == "train").sum() == tr and (s == "test").sum() == te
@@ -159,11 +160,11 @@ def test_split_keeps_the_proportion_for_short_periods():
     counts = {p: int(rng.integers(20, n)) for p, n in piano.PAPER_COUNTS.items()}
     m = _manifest(rng, counts)
     seed = int(rng.integers(1000))
-    split = piano.split_pieces(m, seed=seed)
+    split = split_pieces(m, piano.PAPER_SPLIT, seed=seed, periods=piano.PERIODS)
     for period, n in counts.items():
         tr, te = piano.PAPER_SPLIT[period]
         assert (split[m["period"] == period] == "test").sum() == int(np.floor(n * te / (tr + te) + 0.5))
-    assert split.equals(piano.split_pieces(m, seed=seed))
+    assert split.equals(split_pieces(m, piano.PAPER_SPLIT, seed=seed, periods=piano.PERIODS))
 
 
 def test_piano_modules_do_not_import_torch():
@@ -172,7 +173,8 @@ def test_piano_modules_do_not_import_torch():
     import importlib
     from pathlib import Path
 
-    names = ["piano", "piano_selection", "piano_pipeline", "scores", "render", "fetch", "_isolate", "_verovio_run"]
+    names = ["piano", "piano.builder", "piano.selection", "piano.pipeline", "piano.scores", "piano.render", "piano.fetch",
+             "piano._isolate", "piano._verovio_run", "splits"]
     for name in names:
         mod = importlib.import_module(f"kmnet.datasets.{name}")
         tree = ast.parse(Path(mod.__file__).read_text())

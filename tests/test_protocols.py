@@ -1,4 +1,4 @@
-"""kmnet.protocols: splits, selection parts, the runner, and the kernel-network recipes."""
+"""kmnet.protocols: selection parts, the runner, and the kernel-network recipes."""
 
 import warnings
 
@@ -11,14 +11,12 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFo
 from sklearn.preprocessing import MinMaxScaler
 
 from kmnet import DeepKernelMapNetwork, DeepKernelNetwork, MultiView
+from kmnet.datasets.splits import Split, fixed_splits, random_splits
 from kmnet.protocols import (
     Method,
-    Split,
     dkn_method,
     dm2kmn_methods,
     estimator_method,
-    fixed_splits,
-    random_splits,
     run_protocol,
     select_svm_c,
     selection_parts,
@@ -34,38 +32,6 @@ def _data(rng, n=120, n_classes=3, shift=2.0):
     views = {"one": centers[idx] + rng.normal(size=(n, 5)),
              "two": rng.normal(size=(n, 3)) + 0.5 * idx[:, None]}
     return views, y
-
-
-# ---------------------------------------------------------------------- splits
-def test_random_splits_stratified_disjoint_and_seeded(rng):
-    y = np.repeat(np.arange(4), int(rng.integers(20, 40)))
-    seeds = tuple(int(s) for s in rng.integers(0, 10**6, 3))
-    splits = random_splits(y, seeds=seeds, test_size=0.25)
-    assert [s.run for s in splits] == [0, 1, 2] and [s.seed for s in splits] == list(seeds)
-    for s in splits:
-        s.check(len(y))
-        assert not set(s.train) & set(s.test) and len(s.train) + len(s.test) == len(y)
-        counts = np.bincount(y[s.test], minlength=4)
-        assert counts.max() - counts.min() <= 1
-    again = random_splits(y, seeds=seeds, test_size=0.25)
-    assert all(np.array_equal(a.test, b.test) for a, b in zip(splits, again))
-    with_valid = random_splits(y, seeds=seeds[:1], test_size=0.1, valid_size=0.1)[0]
-    with_valid.check(len(y))
-    assert with_valid.valid is not None and abs(len(with_valid.valid) - 0.1 * len(y)) <= 4
-
-
-def test_split_check_and_bad_arguments(rng):
-    n = int(rng.integers(20, 50))
-    with pytest.raises(ValueError, match="both train and test"):
-        Split("p", 0, np.arange(0, 10), np.arange(5, 15)).check(n)
-    with pytest.raises(ValueError, match="outside"):
-        Split("p", 0, np.arange(5), np.array([n])).check(n)
-    with pytest.raises(ValueError, match="empty"):
-        Split("p", 0, np.arange(5), np.array([], dtype=int)).check(n)
-    with pytest.raises(ValueError, match="test_size"):
-        random_splits(np.repeat([0, 1], 10), test_size=1.5)
-    with pytest.raises(ValueError, match="seed"):
-        fixed_splits(np.arange(5), np.arange(5, 9), seeds=())
 
 
 def test_selection_parts_with_and_without_validation(rng):

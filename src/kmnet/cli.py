@@ -24,7 +24,7 @@ DATASETS_BUILD = ("piano",)
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .datasets.fetch import fetch_piano
+    from .datasets.piano.fetch import fetch_piano
 
     report = fetch_piano(args.dest, tables=args.tables, base_url=args.base_url, mscore=args.mscore,
                          progress=not args.quiet)

@@ -66,12 +66,10 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold, train_test_split
 from sklearn.svm import SVC
 
+from .datasets.splits import Split
 from .views import MultiView
 
 __all__ = [
-    "Split",
-    "random_splits",
-    "fixed_splits",
     "FitContext",
     "Method",
     "ProtocolResult",
@@ -83,124 +81,6 @@ __all__ = [
     "selection_parts",
     "train_with_validation",
 ]
-
-
-# ====================================================================== splits
-@dataclass(frozen=True)
-class Split:
-    """One train/test split of a protocol, optionally with a validation part.
-
-    Attributes
-    ----------
-    protocol : str
-        Name of the protocol (a column of the results).
-    run : int
-        Run number inside the protocol (0, 1, ...).
-    train, test : ndarray of int
-        Row indices into the data set.
-    valid : ndarray of int or None
-        Validation rows (model selection; the final models are fitted on train + valid).
-    seed : int or None
-        Seed for the models and the selection folds of this run.
-    """
-
-    protocol: str
-    run: int
-    train: np.ndarray
-    test: np.ndarray
-    valid: np.ndarray | None = None
-    seed: int | None = None
-
-    @property
-    def fit_index(self) -> np.ndarray:
-        """The rows a method is fitted on: ``train`` followed by ``valid`` (if any)."""
-        if self.valid is None:
-            return np.asarray(self.train)
-        return np.concatenate([np.asarray(self.train), np.asarray(self.valid)])
-
-    def check(self, n: int) -> None:
-        """Raise ``ValueError`` if the parts are empty, out of ``range(n)``, repeated or overlap."""
-        parts = {"train": self.train, "test": self.test}
-        if self.valid is not None:
-            parts["valid"] = self.valid
-        seen: dict[int, str] = {}
-        for name, idx in parts.items():
-            idx = np.asarray(idx)
-            if idx.ndim != 1 or idx.size == 0:
-                raise ValueError(f"split {self.protocol}/{self.run}: {name} part is empty or not 1-D")
-            if idx.dtype.kind not in "iu":
-                raise ValueError(f"split {self.protocol}/{self.run}: {name} indices must be integers")
-            if idx.min() < 0 or idx.max() >= n:
-                raise ValueError(f"split {self.protocol}/{self.run}: {name} indices outside [0, {n})")
-            if len(np.unique(idx)) != idx.size:
-                raise ValueError(f"split {self.protocol}/{self.run}: {name} repeats indices")
-            for i in idx.tolist():
-                if i in seen:
-                    raise ValueError(f"split {self.protocol}/{self.run}: row {i} is in both {seen[i]} and {name}")
-                seen[i] = name
-
-
-def random_splits(
-    y,
-    *,
-    seeds: Sequence[int] = (0, 1, 2),
-    test_size: float = 0.3,
-    valid_size: float | None = None,
-    protocol: str = "random",
-) -> list[Split]:
-    """Stratified random splits, one per seed (the paper's 70/30 protocol, 3 runs).
-
-    Parameters
-    ----------
-    y : array-like of shape (n,)
-    seeds : sequence of int
-        One split per seed; the seed also seeds the models of that run.
-    test_size : float in (0, 1)
-    valid_size : float in (0, 1), optional
-        Also cut a stratified validation part of this fraction of *all* rows (e.g. 0.1 and
-        ``test_size=0.1`` give the 4MuLA 8:1:1 split).
-    protocol : str
-    """
-    y = np.asarray(y)
-    if y.ndim != 1 or y.size < 4:
-        raise ValueError(f"y: expected a 1-D array of at least 4 labels, got shape {y.shape}")
-    if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must be in (0, 1), got {test_size}")
-    if valid_size is not None and not (0.0 < float(valid_size) < 1.0 - float(test_size)):
-        raise ValueError(f"valid_size must be in (0, 1 - test_size), got {valid_size}")
-    if len(seeds) == 0:
-        raise ValueError("seeds: at least one seed is needed")
-    idx = np.arange(y.size)
-    out = []
-    for run, seed in enumerate(seeds):
-        tr, te = train_test_split(idx, test_size=float(test_size), random_state=int(seed), stratify=y)
-        va = None
-        if valid_size is not None:
-            frac = float(valid_size) / (1.0 - float(test_size))
-            tr, va = train_test_split(tr, test_size=frac, random_state=int(seed), stratify=y[tr])
-            va = np.sort(va)
-        out.append(Split(protocol, run, np.sort(tr), np.sort(te), va, int(seed)))
-    return out
-
-
-def fixed_splits(
-    train,
-    test,
-    valid=None,
-    *,
-    seeds: Sequence[int] = (0,),
-    protocol: str = "fixed",
-) -> list[Split]:
-    """A fixed split (e.g. the artist-filtered GTZAN split) repeated once per model seed.
-
-    The parts do not change between runs; only the seeds of the models and folds do, so the
-    spread over runs measures the methods' own randomness, not the split's.
-    """
-    if len(seeds) == 0:
-        raise ValueError("seeds: at least one seed is needed")
-    tr, te = np.asarray(train, dtype=np.int64), np.asarray(test, dtype=np.int64)
-    va = None if valid is None else np.asarray(valid, dtype=np.int64)
-    return [Split(protocol, run, tr, te, va, int(s)) for run, s in enumerate(seeds)]
 
 
 def selection_parts(split: Split, y, *, cv: int = 5, validation_fraction: float = 0.15):

@@ -145,10 +145,9 @@ def results_dir() -> Path:
     env = os.environ.get("KMNET_RESULTS")
     if env:
         return Path(env)
-    from .datasets.paths import repo_root
+    from .datasets.paths import checkout_path
 
-    top = repo_root()
-    return (top / "results") if top is not None else Path.cwd() / "results"
+    return checkout_path("results")
 
 
 def write_results(df: pd.DataFrame, name: str, *, directory=None, float_format: str = "%.4f") -> Path:

@@ -22,7 +22,7 @@ class                          method                                           
 =============================  ==========================================================  =======
 """
 
-from .bow import HUMDRUM_TOKEN_PATTERN, bag_of_words
+from .bow import bag_of_words
 from .bow_view import BagOfWordsView, texts_view
 from .cnn import CNNClassifier
 from .cnn_bow import CNNBOWClassifier
@@ -46,5 +46,4 @@ __all__ = [
     "bag_of_words",
     "BagOfWordsView",
     "texts_view",
-    "HUMDRUM_TOKEN_PATTERN",
 ]

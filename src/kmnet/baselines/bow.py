@@ -7,10 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-__all__ = ["bag_of_words", "HUMDRUM_TOKEN_PATTERN"]
-
-#: Whitespace-separated tokens: keeps **kern tokens such as ``8.dd#`` or ``*M3/4`` whole.
-HUMDRUM_TOKEN_PATTERN = r"[^\s]+"
+__all__ = ["bag_of_words"]
 
 
 def _check_texts(texts, name: str) -> list[str]:
@@ -59,7 +56,7 @@ def bag_of_words(
         ``"binary"`` presence (0/1).
     token_pattern : str
         Regular expression of a token. The default is scikit-learn's word pattern (lyrics);
-        for **kern text use :data:`HUMDRUM_TOKEN_PATTERN` (whitespace-separated tokens).
+        for **kern text use :data:`kmnet.features.text.HUMDRUM_TOKEN_PATTERN` (whitespace-separated tokens).
     lowercase : bool, default=True
     ngram_range : (int, int), default=(1, 1)
     min_df : int, default=1

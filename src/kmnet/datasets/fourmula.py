@@ -2,8 +2,8 @@
 
 The paper uses five genres of 4MuLA (Rock 1578, Indie 1491, Pop 1449, Hip Hop 786, Heavy Metal
 668; these sum to 5972, not the stated 5980), a random 8:1:1 split (``|S|`` = 4784 training
-tracks), audio features from the shipped Mel spectrograms through a frozen ImageNet CNN and
-lyrics through a frozen RoBERTa.
+tracks; :func:`kmnet.datasets.splits.random_split_811`), audio features from the shipped Mel
+spectrograms through a frozen ImageNet CNN and lyrics through a frozen RoBERTa.
 
 Two distributed forms are read:
 
@@ -55,7 +55,6 @@ __all__ = [
     "load_fourmula",
     "iter_melspectrograms",
     "parse_list_field",
-    "random_split_811",
     "FourMuLAFeatures",
     "extract_fourmula_features",
 ]
@@ -347,55 +346,6 @@ def iter_melspectrograms(
             yield parquet_getter(rec.source_path, int(rec.row))
         else:
             yield lambda p=rec.source_path: _load_npy(p)
-
-
-def random_split_811(
-    n_or_labels, *, seed: int = 0, stratify: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A random 8:1:1 train/validation/test split (paper Section 4.4).
-
-    Parameters
-    ----------
-    n_or_labels : int or array-like of labels
-        Number of items, or their labels (needed for ``stratify=True``).
-    seed : int, default 0
-    stratify : bool, default False
-        The paper says "random": by default the split ignores the labels. ``True`` keeps the
-        class proportions in all three parts.
-
-    Returns
-    -------
-    train, valid, test : ndarray of int
-        Sorted, disjoint, covering ``range(n)``; sizes ``round(0.8 n)``, ``round(0.1 n)`` and
-        the rest (5980 tracks: 4784 / 598 / 598).
-    """
-    if isinstance(n_or_labels, (int, np.integer)):
-        n, labels = int(n_or_labels), None
-    else:
-        labels = np.asarray(n_or_labels)
-        if labels.ndim != 1:
-            raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
-        n = labels.size
-    if n < 3:
-        raise ValueError(f"need at least 3 items for an 8:1:1 split, got {n}")
-    n_train = int(round(0.8 * n))
-    n_valid = max(1, int(round(0.1 * n)))
-    n_test = n - n_train - n_valid
-    if n_test < 1:
-        n_train -= 1
-        n_test = 1
-    idx = np.arange(n)
-    if stratify:
-        if labels is None:
-            raise ValueError("stratify=True needs the labels, not a count")
-        from sklearn.model_selection import train_test_split
-
-        tr, rest = train_test_split(idx, train_size=n_train, random_state=seed, stratify=labels)
-        va, te = train_test_split(rest, train_size=n_valid, random_state=seed, stratify=labels[rest])
-    else:
-        perm = np.random.default_rng(seed).permutation(n)
-        tr, va, te = perm[:n_train], perm[n_train : n_train + n_valid], perm[n_train + n_valid :]
-    return np.sort(tr), np.sort(va), np.sort(te)
 
 
 @dataclass

@@ -6,7 +6,7 @@ Paper Section 4.2: 1000 clips of 30 s, 10 genres, a random 70/30 split repeated 
   features + label; ``length`` is metadata, not a feature) with two feature groups:
   ``"mfcc"`` (the 40 MFCC mean/variance columns) and ``"spectral"`` (the 17 chroma, energy,
   spectral, zero-crossing, harmonic/percussive and tempo columns).
-* :func:`random_split` is the paper's stratified 70/30 protocol; random-split accuracies on
+* the paper's stratified 70/30 protocol is :func:`kmnet.datasets.splits.random_splits`; random-split accuracies on
   GTZAN are inflated by repeated artists and near-duplicates (Sturm 2013), so
   :func:`artist_filtered_split` gives the honest one: the fault-filtered split of Kereliuk,
   Sturm & Larsen (2015), 443/197/290 clips, 70 clips in no split.
@@ -38,7 +38,6 @@ __all__ = [
     "GTZANTable",
     "GTZANAudioFeatures",
     "load_gtzan_table",
-    "random_split",
     "artist_filtered_split",
     "load_gtzan_audio",
     "extract_gtzan_features",
@@ -144,32 +143,6 @@ def load_gtzan_table(
         filenames=df["filename"].astype(str).to_numpy(),
         groups={g: [c for c in cols if c in FEATURE_GROUPS[g]] for g in groups},
     )
-
-
-def random_split(labels, *, test_size: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified random train/test split (the paper's 70/30 protocol, Section 4.2; 3 seeds).
-
-    Parameters
-    ----------
-    labels : array-like of shape (n,)
-    test_size : float, default 0.3
-    seed : int, default 0
-
-    Returns
-    -------
-    train_idx, test_idx : ndarray of int
-        Sorted, disjoint, covering ``range(n)``; each class is split in the same proportion.
-    """
-    from sklearn.model_selection import train_test_split
-
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.size < 2:
-        raise ValueError(f"labels: expected a 1-D array of at least 2 labels, got shape {y.shape}")
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be in (0, 1), got {test_size}")
-    idx = np.arange(y.size)
-    tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=y)
-    return np.sort(tr), np.sort(te)
 
 
 def artist_filtered_split(

@@ -1,4 +1,4 @@
-"""Where the data root and the cache live.
+"""Where the data root lives, and paths inside the checkout.
 
 The data root holds the staged, read-only sources (``gtzan/``, ``piano/``, ``lyrics/``,
 ``4mula/``). It is found, in order, from
@@ -9,8 +9,9 @@ The data root holds the staged, read-only sources (``gtzan/``, ``piano/``, ``lyr
    for from the current directory and from the installed package upwards.
 
 Caches (rendered audio, extracted features, converted scores) never go to the data root:
-they go to ``KMNET_CACHE`` or, by default, ``<checkout>/.cache/kmnet`` (git-ignored), or
-``~/.cache/kmnet`` for an installed package outside a checkout.
+they go to :func:`kmnet.features.cache.cache_root` (``KMNET_CACHE`` or, by default,
+``<checkout>/.cache/kmnet``, git-ignored). Derived, committed outputs (manifests, feature
+matrices, result tables) go to paths inside the checkout (:func:`checkout_path`).
 """
 
 from __future__ import annotations
@@ -18,24 +19,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_root", "cache_root", "repo_root"]
+from ..features.cache import repo_root, search_dirs
 
-_PKG_DIR = Path(__file__).resolve().parent.parent
-
-
-def _ancestors(start: Path):
-    start = start.resolve()
-    yield start
-    yield from start.parents
-
-
-def repo_root() -> Path | None:
-    """The kmnet checkout that contains the current directory or the package, if any."""
-    for start in (Path.cwd(), _PKG_DIR):
-        for p in _ancestors(start):
-            if (p / "pyproject.toml").is_file() and (p / "src" / "kmnet").is_dir():
-                return p
-    return None
+__all__ = ["data_root", "checkout_path"]
 
 
 def data_root(root: str | os.PathLike | None = None, *, must_exist: bool = True) -> Path:
@@ -59,11 +45,10 @@ def data_root(root: str | os.PathLike | None = None, *, must_exist: bool = True)
         if must_exist and not p.is_dir():
             raise FileNotFoundError(f"KMNET_DATA={env} does not exist")
         return p
-    for start in (Path.cwd(), _PKG_DIR):
-        for p in _ancestors(start):
-            cand = p / "shared" / "data"
-            if cand.is_dir():
-                return cand
+    for p in search_dirs():
+        cand = p / "shared" / "data"
+        if cand.is_dir():
+            return cand
     if must_exist:
         raise FileNotFoundError(
             "no data root found: set KMNET_DATA, pass root=..., or place the data in "
@@ -72,14 +57,15 @@ def data_root(root: str | os.PathLike | None = None, *, must_exist: bool = True)
     return Path("shared") / "data"
 
 
-def cache_root(create: bool = True) -> Path:
-    """Writable cache folder: ``KMNET_CACHE``, else ``<checkout>/.cache/kmnet``, else ``~/.cache/kmnet``."""
-    env = os.environ.get("KMNET_CACHE")
-    if env:
-        p = Path(env).expanduser()
-    else:
+def checkout_path(path: str | os.PathLike) -> Path:
+    """``path`` as is when absolute; a relative one is taken from the checkout's root
+    (:func:`~kmnet.features.cache.repo_root`), or from the current directory outside a checkout.
+
+    E.g. ``checkout_path("data/piano")`` is where the piano set's manifest and features are
+    committed, ``checkout_path("results")`` where the notebooks write their tables.
+    """
+    p = Path(path)
+    if not p.is_absolute():
         top = repo_root()
-        p = (top / ".cache" / "kmnet") if top is not None else Path.home() / ".cache" / "kmnet"
-    if create:
-        p.mkdir(parents=True, exist_ok=True)
+        p = (top / p) if top is not None else Path.cwd() / p
     return p

@@ -22,11 +22,11 @@ from .audio import (
     pool_image,
     power_spectrogram,
 )
-from .cache import FeatureCache, array_sha256, file_sha256, stable_hash, text_sha256
+from .cache import FeatureCache, array_sha256, bytes_sha256, cache_root, file_sha256, repo_root, stable_hash, text_sha256
 from .gtzan_table import MFCC_TABLE_COLUMNS, SPECTRAL_COLUMNS, TABLE_COLUMNS, table_features
-from .image import DEFAULT_CNN, IMAGE_SIZE, ImageEncoder, mfcc_to_image, resolve_device
+from .image import DEFAULT_CNN, IMAGE_SIZE, ImageEncoder, mfcc_to_image
 from .pipeline import AUDIO_FEATURES, extract_audio, extract_mel, extract_text
-from .text import DEFAULT_TEXT_ENCODER, TextEncoder
+from .text import DEFAULT_TEXT_ENCODER, HUMDRUM_TOKEN_PATTERN, TextEncoder
 
 __all__ = [
     "AUDIO_FEATURES",
@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_CNN",
     "DEFAULT_TEXT_ENCODER",
     "FeatureCache",
+    "HUMDRUM_TOKEN_PATTERN",
     "IMAGE_SIZE",
     "ImageEncoder",
     "MFCC_TABLE_COLUMNS",
@@ -41,6 +42,8 @@ __all__ = [
     "TABLE_COLUMNS",
     "TextEncoder",
     "array_sha256",
+    "bytes_sha256",
+    "cache_root",
     "check_mel_power",
     "compact_image",
     "extract_audio",
@@ -56,7 +59,7 @@ __all__ = [
     "mfcc_to_image",
     "pool_image",
     "power_spectrogram",
-    "resolve_device",
+    "repo_root",
     "stable_hash",
     "table_features",
     "text_sha256",

@@ -9,6 +9,11 @@ also holds ``config.json`` with the dict itself, for humans.
 
 Files are written atomically (:mod:`kmnet._atomic`): an interrupted run leaves either no file
 or a complete one. A file that cannot be read back is treated as a miss.
+
+Where the cache lives (:func:`cache_root`): ``KMNET_CACHE``, else ``<checkout>/.cache/kmnet``
+(git-ignored; :func:`repo_root` finds the checkout), else ``~/.cache/kmnet`` for an installed
+package outside a checkout. The data sets keep their own caches below the same root (e.g.
+``cache_root()/piano``); the data root itself is found by :func:`kmnet.datasets.paths.data_root`.
 """
 
 from __future__ import annotations
@@ -22,9 +27,40 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_save_npz, atomic_write_text
-from ..datasets.paths import cache_root
 
-__all__ = ["stable_hash", "file_sha256", "text_sha256", "array_sha256", "FeatureCache"]
+__all__ = ["repo_root", "cache_root", "stable_hash", "file_sha256", "bytes_sha256", "text_sha256", "array_sha256",
+           "FeatureCache"]
+
+_PKG_DIR = Path(__file__).resolve().parent.parent
+
+
+def search_dirs():
+    """The current directory and the package's folder, each followed by its ancestors."""
+    for start in (Path.cwd(), _PKG_DIR):
+        start = start.resolve()
+        yield start
+        yield from start.parents
+
+
+def repo_root() -> Path | None:
+    """The kmnet checkout that contains the current directory or the package, if any."""
+    for p in search_dirs():
+        if (p / "pyproject.toml").is_file() and (p / "src" / "kmnet").is_dir():
+            return p
+    return None
+
+
+def cache_root(create: bool = True) -> Path:
+    """Writable cache folder: ``KMNET_CACHE``, else ``<checkout>/.cache/kmnet``, else ``~/.cache/kmnet``."""
+    env = os.environ.get("KMNET_CACHE")
+    if env:
+        p = Path(env).expanduser()
+    else:
+        top = repo_root()
+        p = (top / ".cache" / "kmnet") if top is not None else Path.home() / ".cache" / "kmnet"
+    if create:
+        p.mkdir(parents=True, exist_ok=True)
+    return p
 
 
 def _jsonable(obj):
@@ -67,9 +103,14 @@ def file_sha256(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def bytes_sha256(data: bytes) -> str:
+    """sha256 of bytes (hex)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def text_sha256(text: str) -> str:
     """sha256 of a text's UTF-8 bytes (hex)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return bytes_sha256(text.encode("utf-8"))
 
 
 def array_sha256(a: np.ndarray) -> str:

@@ -41,21 +41,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["IMAGE_SIZE", "mfcc_to_image", "resolve_device", "ImageEncoder", "DEFAULT_CNN"]
+from .._torch import resolve_device
+
+__all__ = ["IMAGE_SIZE", "mfcc_to_image", "ImageEncoder", "DEFAULT_CNN"]
 
 IMAGE_SIZE = 224
 DEFAULT_CNN = "efficientnet-lite0"
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-def resolve_device(device=None):
-    """``None`` -> ``cuda`` when available, else ``cpu``; strings and ``torch.device`` pass through."""
-    import torch
-
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def mfcc_to_image(M: np.ndarray, *, size: int = IMAGE_SIZE, norm: str = "row", clip: float = 3.0) -> np.ndarray:

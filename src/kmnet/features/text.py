@@ -38,11 +38,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .image import resolve_device
+from .._torch import resolve_device
 
-__all__ = ["DEFAULT_TEXT_ENCODER", "TextEncoder"]
+__all__ = ["DEFAULT_TEXT_ENCODER", "HUMDRUM_TOKEN_PATTERN", "TextEncoder"]
 
 DEFAULT_TEXT_ENCODER = "all-MiniLM-L6-v2"
+
+#: Whitespace-separated tokens: keeps **kern tokens such as ``8.dd#`` or ``*M3/4`` whole (the
+#: token pattern of the **kern bag of words, e.g. the text branch of CNN + BOW [91]).
+HUMDRUM_TOKEN_PATTERN = r"[^\s]+"
 _MINILM_ALIASES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 
@@ -273,29 +277,6 @@ class TextEncoder:
     def embed(self, text: str) -> np.ndarray:
         """The text's embedding: the elementwise maximum over its clip embeddings, shape ``(dim,)``."""
         return self.embed_clips(text).max(axis=0)
-
-    def embed_many(self, texts: list[str]) -> np.ndarray:
-        """Embeddings of several texts, with clips of different texts batched together.
-
-        Raises ``ValueError`` if any text is empty (use :func:`kmnet.features.extract_text` for
-        batch jobs that report failures and go on).
-        """
-        all_clips: list[list[int]] = []
-        owner: list[int] = []
-        for i, t in enumerate(texts):
-            cl = self.clips(t)
-            all_clips += cl
-            owner += [i] * len(cl)
-        if not all_clips:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        # sort by length so that batches pad little; restore the order afterwards
-        order = np.argsort([len(c) for c in all_clips], kind="stable")
-        E = np.empty((len(all_clips), self.dim), dtype=np.float32)
-        E[order] = self.encode_clips([all_clips[i] for i in order])
-        owner_arr = np.asarray(owner)
-        out = np.full((len(texts), self.dim), -np.inf, dtype=np.float32)
-        np.maximum.at(out, owner_arr, E)
-        return out
 
     def __repr__(self) -> str:
         return f"TextEncoder({self.name!r}, pooling={self.pooling!r}, dim={self.dim}, max_clips={self.max_clips})"

@@ -3,7 +3,7 @@
 verovio (6.4.1) aborts the Python interpreter (double free, vector range errors, segfaults)
 on about a quarter of the staged MusicXML files when it converts them to Humdrum, and
 prints debug text on stdout. Each call therefore runs here, in a fresh interpreter started
-by :func:`kmnet.datasets.scores.run_verovio`, which reads the result from a file and turns
+by :func:`kmnet.datasets.piano.scores.run_verovio`, which reads the result from a file and turns
 a crash or a time-out into a reason.
 
 This file is executed by path (``python _verovio_run.py MODE IN OUT``) so that the child

@@ -1,64 +1,9 @@
-"""The multi-modal piano genre data set (Section 4.3, Table A1, Table 2), rebuilt from public scores.
+"""Build the piano set and read what the build wrote (see :mod:`kmnet.datasets.piano`).
 
-The paper's set (985 solo piano pieces: Baroque 243, Classical 236, Romantic 258, Modern 248;
-600 training / 385 test pieces, Table 2) pairs a **kern score (text modality) with audio
-synthesised from it. Its file list was never published, so this module rebuilds it from
-the sources staged in the data root's ``piano/`` folder (``sources-kern.tsv`` and
-``sources-musicxml.tsv``: KernScores-family **kern files, MusicXML where no **kern exists).
-
-Pipeline (:func:`build`)
-------------------------
-1. :func:`load_sources` reads both tables (whatever rows they list) and derives, per row,
-   its *collection* (the Table A1 set it belongs to, or composer + title stem), its
-   *movement* (files that encode parts of one movement share it) and a *penalty* (the
-   number of quality flags that make a file a worse choice).
-2. :func:`select_pieces` orders the candidates of each period: composers take turns (a
-   spread over the composers of Table A1), and within a composer clean files come before
-   flagged ones and the sets Table A1 names before other works. Limits: one edition per
-   work; a collection that Table A1 names with a count (WTC 96, Scarlatti 59, Beethoven
-   102 movements, Mozart 51, Chopin mazurkas 52, ...) holds at most that many movements;
-   any other collection at most ``per_collection_cap`` of its period (default 20 %, so
-   that e.g. Mikrokosmos cannot define Modern). No padding: a period with fewer usable
-   pieces than Table A1 keeps what it has, and the build says so.
-3. Each selected piece is made in a worker process (:func:`process_piece` in
-   :mod:`kmnet.datasets.piano_pipeline`; :class:`~kmnet.datasets._isolate.IsolatedPool`,
-   at most 2 workers; every verovio call in its own subprocess with a time limit):
-   MusicXML → **kern (verovio ``musicxml-hum``, converter21 when verovio crashes or its
-   Humdrum has inconsistent rhythm); quality checks (music21); **kern → MIDI (verovio,
-   played once through without repeats; music21 from the MusicXML source or from the
-   **kern when verovio's MIDI fails, reports a rhythm error or disagrees with the score's
-   note count or length); FluidSynth → WAV excerpt. A piece that fails at any stage is
-   reported with its reason and replaced by the next candidate of its period
-   (deterministic rounds, so the result does not depend on timing).
-4. :func:`split_pieces` draws the 600/385 split stratified to Table 2's per-period counts,
-   keeping the files of one movement on the same side.
-5. The manifest, the build report and a JSON with the configuration and the per-stage
-   timings are written to ``data/piano/``. Converted **kern text, MIDI and WAV go to
-   ``cache_root()/piano/`` (keyed by the source sha256 and the configuration; written
-   atomically), so a rebuild reuses them.
-
-Modalities
-----------
-* text: :func:`kern_text` (the **kern text actually used: the source file for **kern
-  sources, the converted text for MusicXML; all spines, **dynam etc. included, and the
-  reference records unless ``reference_records=False``);
-* audio: :func:`audio_path` (mono 16-bit WAV at 22050 Hz, the first 30 s by default; see
-  :mod:`kmnet.datasets.render` for the synthesis and the trim policy).
-
-Selection and split live in :mod:`kmnet.datasets.piano_selection`. None of these modules
-imports torch.
-
-Examples
---------
-The full build takes about 30 CPU-minutes once; later builds read the cache.
-
->>> from kmnet.datasets import piano
->>> res = piano.build()                      # doctest: +SKIP
->>> res.counts()                             # doctest: +SKIP
->>> m = piano.load_manifest()                # doctest: +SKIP
->>> text = piano.kern_text(m.id[0])          # doctest: +SKIP
->>> wav = piano.audio_path(m.id[0])          # doctest: +SKIP
->>> piano.build(sample=5).manifest[["id", "kern_matches", "audio_matches"]]  # doctest: +SKIP
+:func:`build` runs the whole pipeline (selection, conversion, rendering, split) and writes the
+manifest, the build report and ``build_info.json`` to ``data/piano/``; :func:`load_manifest`
+reads the manifest back, :func:`kern_text` and :func:`audio_path` give a piece's two
+modalities. None of these modules imports torch.
 """
 
 from __future__ import annotations
@@ -75,62 +20,39 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._atomic import atomic_write_bytes, atomic_write_text
+from ..._atomic import atomic_write_bytes, atomic_write_text
+from ...features.cache import bytes_sha256, cache_root
+from ..paths import checkout_path, data_root
+from ..splits import split_pieces
 from . import render as _render
 from . import scores as _scores
-from .paths import cache_root, data_root, repo_root
-from .piano_pipeline import (
+from .pipeline import (
     VEROVIO_TIMEOUT_S,
     _cache_paths,
     _convert_key,
     _key,
     _midi_key,
     _render_config,
-    _sha,
     _versions,
     convert_to_kern,
     process_piece,
     quality_flags,
     remember_timeout,
-    render_audio,
     wav_cache_path,
 )
-from .piano_selection import (
+from .selection import (
     DEFAULT_PER_COLLECTION_CAP,
     PAPER_COUNTS,
     PAPER_SPLIT,
     PENALTY_FLAGS,
     PERIODS,
-    TABLE_A1_COMPOSERS,
     TABLE_A1_SETS,
     _order_period,
     _Picker,
     load_sources,
-    select_pieces,
-    split_pieces,
 )
 
-__all__ = [
-    "PERIODS",
-    "PAPER_COUNTS",
-    "PAPER_SPLIT",
-    "TABLE_A1_SETS",
-    "TABLE_A1_COMPOSERS",
-    "PENALTY_FLAGS",
-    "DEFAULT_PER_COLLECTION_CAP",
-    "BuildResult",
-    "load_sources",
-    "select_pieces",
-    "split_pieces",
-    "convert_to_kern",
-    "render_audio",
-    "process_piece",
-    "build",
-    "load_manifest",
-    "kern_text",
-    "audio_path",
-    "default_manifest_path",
-]
+__all__ = ["BuildResult", "build", "load_manifest", "kern_text", "audio_path", "default_manifest_path"]
 
 TASK_TIMEOUT_S = 900.0
 MAX_WORKER_CRASHES = 10  # a build stops when more pieces crash their worker than succeed
@@ -176,17 +98,9 @@ _STR_COLUMNS = ["id", "period", "composer", "work", "collection", "movement", "s
                 "midi_sha256", "audio_sha256", "source_flags", "quality_flags"]
 
 
-def _resolve_out_dir(out_dir) -> Path:
-    p = Path(out_dir)
-    if not p.is_absolute():
-        top = repo_root()
-        p = (top / p) if top is not None else Path.cwd() / p
-    return p
-
-
 def default_manifest_path() -> Path:
     """``<checkout>/data/piano/manifest.csv`` (or ``./data/piano/manifest.csv``)."""
-    return _resolve_out_dir("data/piano") / "manifest.csv"
+    return checkout_path("data/piano") / "manifest.csv"
 
 
 def _task(row: Mapping, *, root, cache, keys, excerpt_s, sr, use_cache, checks, convert, timeout,
@@ -385,7 +299,7 @@ def build(
 
     manifest = _manifest(ok, src_by_id)
     t0 = time.perf_counter()
-    manifest["split"] = split_pieces(manifest, split, seed=seed).values
+    manifest["split"] = split_pieces(manifest, split, seed=seed, periods=PERIODS).values
     manifest = manifest.reindex(columns=MANIFEST_COLUMNS)
     timings["split"] = time.perf_counter() - t0
 
@@ -409,7 +323,7 @@ def build(
             f"{p} {d['selected']} of {d['wanted']}" for p, d in short.items()), stacklevel=2)
     result = BuildResult(manifest=manifest, report=report, info=info, failures=failures)
     if out_dir is not None:
-        od = _resolve_out_dir(out_dir)
+        od = checkout_path(out_dir)
         atomic_write_text(od / "manifest.csv", manifest.to_csv(index=False, lineterminator="\n"))
         atomic_write_text(od / "build_report.csv", report.to_csv(index=False, lineterminator="\n"))
         atomic_write_text(od / "build_info.json", json.dumps(info, indent=2, sort_keys=False) + "\n")
@@ -468,7 +382,7 @@ def _report(records: dict[str, dict], src: pd.DataFrame, excluded: dict[str, str
 
 def _info(manifest, report, sources, timings, *, rounds, seed, excerpt_s, sr, counts, split,
           per_composer_cap, per_collection_cap, workers, keys, checks, failed, excluded) -> dict:
-    from .. import __version__
+    from ... import __version__
 
     per_period = {}
     for p in PERIODS:
@@ -513,7 +427,7 @@ def _info(manifest, report, sources, timings, *, rounds, seed, excerpt_s, sr, co
 
 def _build_sample(sources, *, root, out_dir, sample, seed, cache, keys, excerpt_s, sr, workers, progress,
                   checks, convert, task_timeout, verovio_timeout, t_start) -> BuildResult:
-    mpath = (_resolve_out_dir(out_dir) if out_dir is not None else default_manifest_path().parent) / "manifest.csv"
+    mpath = (checkout_path(out_dir) if out_dir is not None else default_manifest_path().parent) / "manifest.csv"
     old = load_manifest(mpath)
     if isinstance(sample, (int, np.integer)) and not isinstance(sample, bool):
         if sample < 1:
@@ -618,7 +532,7 @@ def kern_text(
         cp = _cache_paths(cache_root() / "piano", src_sha, _convert_key())
         if cp["kern"].is_file():
             t = cp["kern"].read_text(encoding="utf-8")
-            if not sha or _sha(t.encode("utf-8")) == sha:
+            if not sha or bytes_sha256(t.encode("utf-8")) == sha:
                 text = t
     if text is None:
         src_row = dict(row)
@@ -626,7 +540,7 @@ def kern_text(
             srcs = load_sources(root).set_index("id", drop=False)
             src_row = dict(srcs.loc[row["id"]])
         text, _route, _info = convert_to_kern(src_row, root=root)
-        if sha and _sha(text.encode("utf-8")) != sha:
+        if sha and bytes_sha256(text.encode("utf-8")) != sha:
             warnings.warn(f"{row['id']}: rebuilt **kern differs from the manifest's kern_sha256 "
                           "(different converter version?)", stacklevel=2)
         elif src_sha and src_row.get("format") == "musicxml":
@@ -664,7 +578,7 @@ def audio_path(
         return p
     kern_sha = str(row["kern_sha256"])
     mpath = cache / "midi" / kern_sha[:2] / f"{kern_sha}-{_midi_key()}.mid"
-    if not (mpath.is_file() and _sha(mpath.read_bytes()) == midi_sha):
+    if not (mpath.is_file() and bytes_sha256(mpath.read_bytes()) == midi_sha):
         srcs = load_sources(root).set_index("id", drop=False)
         task = _task(srcs.loc[row["id"]], root=root, cache=cache,
                      keys={"convert": _convert_key(), "midi": _midi_key(), "render": rkey},

@@ -24,8 +24,8 @@ back as a :class:`PianoFeatures`.
 
 Examples
 --------
->>> from kmnet.datasets import piano_features
->>> F = piano_features.load_features()                       # doctest: +SKIP
+>>> from kmnet.datasets.piano.features import load_features
+>>> F = load_features()                                      # doctest: +SKIP
 >>> views, y = F.views("train"), F.labels("train")            # doctest: +SKIP
 >>> sorted(views)                                            # doctest: +SKIP
 ['audio', 'text']
@@ -43,8 +43,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .._atomic import atomic_save_npz, atomic_write_text
-from .piano import _resolve_out_dir, audio_path, kern_text, load_manifest
+from ..._atomic import atomic_save_npz, atomic_write_text
+from ..paths import checkout_path
+from .builder import audio_path, kern_text, load_manifest
 
 __all__ = [
     "FEATURE_NAMES",
@@ -72,7 +73,7 @@ STORED_DTYPES = {"audio_mfcc": np.float32, "audio_cnn": np.float16, "text": np.f
 
 def default_features_path() -> Path:
     """``<checkout>/data/piano/features.npz``."""
-    return _resolve_out_dir("data/piano") / "features.npz"
+    return checkout_path("data/piano") / "features.npz"
 
 
 @dataclass
@@ -193,8 +194,8 @@ def build_features(
     -------
     PianoFeatures
     """
-    from .. import __version__
-    from ..features import DEFAULT_CNN, DEFAULT_TEXT_ENCODER, extract_audio, extract_text
+    from ... import __version__
+    from ...features import DEFAULT_CNN, DEFAULT_TEXT_ENCODER, extract_audio, extract_text
 
     bad = set(settings) - set(DEFAULTS)
     if bad:
@@ -284,7 +285,7 @@ def build_features(
     }
     out = PianoFeatures(manifest=m, arrays=arrays, info=info)
     if out_dir is not None and ids is None:
-        od = _resolve_out_dir(out_dir)
+        od = checkout_path(out_dir)
         od.mkdir(parents=True, exist_ok=True)
         ids_arr = np.asarray(m["id"], dtype=str)
         atomic_save_npz(od / "features.npz", ids=ids_arr, **{k: v for k, v in arrays.items() if k != "image"})
@@ -305,7 +306,7 @@ def load_features(path: str | os.PathLike | None = None, manifest: pd.DataFrame 
     """
     p = Path(path) if path is not None else default_features_path()
     if not p.is_file():
-        raise FileNotFoundError(f"no piano features at {p}; build them with kmnet.datasets.piano_features.build_features()")
+        raise FileNotFoundError(f"no piano features at {p}; build them with kmnet.datasets.piano.features.build_features()")
     with np.load(p, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     ids = arrays.pop("ids").astype(str)
@@ -339,7 +340,7 @@ def _bow_counts(texts: Sequence[str], train: np.ndarray, vocab, size: int):
     """Token counts of ``texts`` over ``vocab`` (or the ``size`` most frequent training tokens)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from ..baselines import HUMDRUM_TOKEN_PATTERN
+    from ...features.text import HUMDRUM_TOKEN_PATTERN
 
     kw = dict(token_pattern=HUMDRUM_TOKEN_PATTERN, lowercase=False)
     if vocab is None:

@@ -17,7 +17,6 @@ the selected pieces with the same provenance, so the same set can be fetched fro
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import shutil
@@ -29,8 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._atomic import atomic_write_bytes, atomic_write_text
-from .paths import data_root
+from ..._atomic import atomic_write_bytes, atomic_write_text
+from ...features.cache import bytes_sha256
+from ..paths import data_root
 
 __all__ = ["load_fetch_table", "fetch_piano", "find_musescore", "zip_mxl", "FETCH_COLUMNS"]
 
@@ -45,10 +45,6 @@ _MXL_CONTAINER = (
 # the staging zipped with deflate level 9 (first pass) or 6 (second pass)
 _MXL_LEVELS = (9, 6, 8, 7, 5, 4, 3, 2, 1)
 GIT_TIMEOUT_S = 1800
-
-
-def _sha(b: bytes) -> str:
-    return hashlib.sha256(b).hexdigest()
 
 
 def zip_mxl(name: str, xml: bytes, *, level: int = 9) -> bytes:
@@ -98,7 +94,7 @@ def load_fetch_table(tables: str | os.PathLike | None = None) -> pd.DataFrame:
         if (root / "sources-kern.tsv").is_file() or (root / "sources-musicxml.tsv").is_file():
             tables = root
         else:
-            from .piano import default_manifest_path
+            from .builder import default_manifest_path
 
             tables = default_manifest_path()
     p = Path(tables)
@@ -276,7 +272,7 @@ def _fetch_one(r, repo_dir: Path, commit: str, pdir: Path, mscore: str | None) -
         return _row(r, "failed", f"{type(exc).__name__}: {exc}")
     if target != original:
         atomic_write_bytes(target, out)
-    got = _sha(out)
+    got = bytes_sha256(out)
     if r.sha256 and got != r.sha256:
         note = " (re-exported by a different MuseScore?)" if route.startswith("mscx") else ""
         return _row(r, "mismatch", f"sha256 differs from the table{note}", got)
@@ -288,7 +284,7 @@ def _best_mxl(name: str, xml: bytes, want: str) -> bytes:
     for level in _MXL_LEVELS:
         b = zip_mxl(name, xml, level=level)
         first = first or b
-        if _sha(b) == want:
+        if bytes_sha256(b) == want:
             return b
     return first
 

@@ -1,7 +1,7 @@
 """How each piano piece is made: conversion, checks, MIDI, audio, caches (one worker task).
 
 :func:`process_piece` runs in a worker process of :func:`kmnet.datasets.piano.build`; every
-verovio call inside it runs in its own subprocess (:func:`kmnet.datasets.scores.run_verovio`).
+verovio call inside it runs in its own subprocess (:func:`kmnet.datasets.piano.scores.run_verovio`).
 Results are cached under ``cache_root()/piano/`` (``kern/``, ``midi/``, ``wav/``, ``failed/``),
 keyed by the source sha256 (or the **kern sha256) and the tool versions and settings.
 """
@@ -19,10 +19,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .._atomic import atomic_write_bytes, atomic_write_text
+from ..._atomic import atomic_write_bytes, atomic_write_text
 from . import render as _render
 from . import scores as _scores
-from .paths import data_root
+from ...features.cache import bytes_sha256
+from ..paths import data_root
 
 __all__ = ["convert_to_kern", "render_audio", "process_piece", "quality_flags"]
 
@@ -36,10 +37,6 @@ NOTE_COUNT_TOLERANCE = 0.01  # relative difference above which a note-count flag
 MIDI_LENGTH_TOLERANCE = 0.10  # relative difference of a MIDI's length from the score's
 MIDI_FEWER_NOTES = 0.10  # a MIDI may miss this fraction of the score's notes ...
 MIDI_MORE_NOTES = 0.50  # ... or play this fraction more (tremolos, ornaments and arpeggios realised)
-
-
-def _piano_dir(root) -> Path:
-    return data_root(root) / "piano"
 
 
 # ========================================================================================
@@ -68,7 +65,7 @@ def _convert_key() -> str:
 def _resolve_file(row: Mapping, root) -> Path:
     f = row.get("file") or f"repos/{row['repo']}/{row['path']}"
     p = Path(f)
-    return p if p.is_absolute() else _piano_dir(root) / p
+    return p if p.is_absolute() else data_root(root) / "piano" / p
 
 
 def convert_to_kern(
@@ -299,7 +296,7 @@ def render_audio(
     """**kern text → mono audio: verovio MIDI (music21 as fallback) → FluidSynth.
 
     Returns the float32 samples, or writes a 16-bit WAV to ``path`` and returns the path.
-    See :mod:`kmnet.datasets.render` for the excerpt and trim policy (default: the first
+    See :mod:`kmnet.datasets.piano.render` for the excerpt and trim policy (default: the first
     30 s, shorter pieces keep their length).
 
     Raises
@@ -330,10 +327,6 @@ class _Fail(Exception):
         self.reason = reason
 
 
-def _sha(b: bytes) -> str:
-    return hashlib.sha256(b).hexdigest()
-
-
 def _failure_path(cache: Path, src_sha: str, task: Mapping) -> Path:
     fkey = _key([task["convert_key"], task["midi_key"], task["render_key"], task.get("checks", True),
                  task.get("silence_dbfs", _render.SILENCE_DBFS)])
@@ -350,7 +343,7 @@ def remember_timeout(task: Mapping, reason: str) -> None:
     p = _resolve_file(task["row"], task.get("root"))
     if not p.is_file():
         return
-    path = _failure_path(Path(task["cache"]), _sha(p.read_bytes()), task)
+    path = _failure_path(Path(task["cache"]), bytes_sha256(p.read_bytes()), task)
     atomic_write_text(path, json.dumps({"stage": "worker", "reason": f"{reason} (remembered from an earlier build)"}))
 
 
@@ -395,7 +388,7 @@ def process_piece(task: dict) -> dict:
         data = p.read_bytes()
         if not data.strip():
             raise _Fail("source", "empty file")
-        src_sha = _sha(data)
+        src_sha = bytes_sha256(data)
         want = str(row.get("sha256") or "")
         if want and want != src_sha:
             raise _Fail("source", f"sha256 mismatch (table {want[:12]}…, file {src_sha[:12]}…)")
@@ -423,7 +416,7 @@ def process_piece(task: dict) -> dict:
         if use_cache and task.get("convert") is None and cp["kern"].is_file() and cp["kmeta"].is_file():
             meta = json.loads(cp["kmeta"].read_text())
             text = cp["kern"].read_text(encoding="utf-8")
-            if meta.get("kern_sha256") != _sha(text.encode("utf-8")):
+            if meta.get("kern_sha256") != bytes_sha256(text.encode("utf-8")):
                 meta = None
         if meta is None:
             if cache_only:
@@ -441,7 +434,7 @@ def process_piece(task: dict) -> dict:
                 _scores.check_humdrum(text, name="converted text")
             except ValueError as exc:
                 raise _Fail("convert", str(exc)) from None
-            meta = {"route": route, "kern_sha256": _sha(text.encode("utf-8")),
+            meta = {"route": route, "kern_sha256": bytes_sha256(text.encode("utf-8")),
                     "rhythm_messages": int(info.get("rhythm_messages", 0)),
                     "harmony_removed": int(info.get("harmony_removed", 0)),
                     "merged_parts": bool(info.get("merged_parts", False)),
@@ -494,7 +487,7 @@ def process_piece(task: dict) -> dict:
             atomic_write_text(mmeta, json.dumps(minfo, sort_keys=True))
             stage("midi", "ok", minfo["midi_route"], time.perf_counter() - t0)
         rec.update(minfo)
-        midi_sha = _sha(midi)
+        midi_sha = bytes_sha256(midi)
         rec["midi_sha256"] = midi_sha
 
         # -- audio --------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Which pieces: the source tables, the selection limits and the split of the piano set.
+"""Which pieces: the source tables and the selection limits of the piano set.
 
 Used by :mod:`kmnet.datasets.piano` (see its docstring for the whole pipeline). The counts
-are the paper's: Table A1 (pieces per period) and Table 2 (training/test per period).
+are the paper's: Table A1 (pieces per period) and Table 2 (training/test per period, drawn by
+:func:`kmnet.datasets.splits.split_pieces`).
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ import hashlib
 import os
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import scores as _scores
-from .paths import data_root
+from ..paths import data_root
 
 __all__ = [
     "PERIODS",
@@ -29,7 +29,6 @@ __all__ = [
     "DEFAULT_PER_COLLECTION_CAP",
     "load_sources",
     "select_pieces",
-    "split_pieces",
 ]
 
 PERIODS = ("Baroque", "Classical", "Romantic", "Modern")
@@ -105,10 +104,6 @@ _REQUIRED = ("id", "period", "composer", "work", "repo", "commit", "path", "sha2
 # ========================================================================================
 # sources
 # ========================================================================================
-def _piano_dir(root) -> Path:
-    return data_root(root) / "piano"
-
-
 def load_sources(root: str | os.PathLike | None = None) -> pd.DataFrame:
     """Read ``piano/sources-kern.tsv`` and ``piano/sources-musicxml.tsv`` of the data root.
 
@@ -125,7 +120,7 @@ def load_sources(root: str | os.PathLike | None = None) -> pd.DataFrame:
         A table lacks a required column, an id repeats, or a period is not one of
         :data:`PERIODS`.
     """
-    pdir = _piano_dir(root)
+    pdir = data_root(root) / "piano"
     frames = []
     for name, fmt in (("sources-kern.tsv", "kern"), ("sources-musicxml.tsv", "musicxml")):
         p = pdir / name
@@ -410,57 +405,3 @@ def select_pieces(
     if not out:
         return sources.iloc[:0].assign(rank=[], selected=[], excluded=[])
     return pd.concat(out, ignore_index=True)
-
-
-# ========================================================================================
-# split
-# ========================================================================================
-def split_pieces(
-    manifest: pd.DataFrame,
-    split: Mapping[str, tuple[int, int]] = PAPER_SPLIT,
-    seed: int = 0,
-) -> pd.Series:
-    """Training/test labels stratified to Table 2, files of one movement on one side.
-
-    For each period with ``n`` pieces, ``round(n * test / (train + test))`` go to the test
-    set, with (train, test) from ``split`` (Table 2): a period with exactly the paper's
-    count gets exactly Table 2's numbers, a smaller period the same proportion. Files sharing
-    a ``movement`` key (segments of one movement) are assigned together: each such group goes
-    to the test set with probability test/(train + test), single files then fill the test
-    set to its exact count.
-
-    Returns
-    -------
-    Series
-        ``"train"`` / ``"test"`` indexed like ``manifest``.
-    """
-    if "period" not in manifest.columns:
-        raise ValueError("manifest lacks a 'period' column")
-    rng = np.random.default_rng(seed)
-    groups_col = manifest["movement"] if "movement" in manifest.columns else manifest["id"]
-    out = pd.Series("train", index=manifest.index, dtype=object)
-    for period in PERIODS:
-        idx = manifest.index[manifest["period"] == period]
-        if len(idx) == 0:
-            continue
-        if period not in split:
-            raise ValueError(f"no split counts for period {period}")
-        tr, te = split[period]
-        n_test = int(np.floor(len(idx) * te / (tr + te) + 0.5))
-        groups: dict[str, list] = defaultdict(list)
-        for i in sorted(idx, key=lambda i: manifest.at[i, "id"]):
-            groups[groups_col.at[i]].append(i)
-        keys = sorted(groups)
-        keys = [keys[k] for k in rng.permutation(len(keys))]
-        multi = [k for k in keys if len(groups[k]) > 1]
-        single = [k for k in keys if len(groups[k]) == 1]
-        left = n_test
-        # a multi-file movement goes to the test set with the test set's share as probability,
-        # then single files make the count exact
-        for k in multi:
-            if rng.random() < te / (tr + te) and len(groups[k]) <= left:
-                out.loc[groups[k]] = "test"
-                left -= len(groups[k])
-        for k in single[:left]:
-            out.loc[groups[k]] = "test"
-    return out
