@@ -1,11 +1,12 @@
-"""kmnet.ablations: elementary-kernel SVM table, DKN sweeps, map-network sweeps, McNemar test."""
+"""kmnet.experiments.piano_ablations: elementary-kernel SVM table, DKN sweeps, map-network sweeps; the McNemar test."""
 
 import numpy as np
 import pytest
 
 from conftest import make_views
 from kmnet import DeepKernelNetwork
-from kmnet.ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep, mcnemar_test
+from kmnet.experiments.piano_ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep
+from kmnet.metrics import mcnemar_test
 from kmnet.baselines import KernelSVC
 
 

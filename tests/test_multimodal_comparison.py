@@ -6,13 +6,15 @@ import pytest
 import torch
 from sklearn.base import clone
 
-from kmnet import multimodal_comparison as mmc
+from kmnet.experiments import method_names as M
+from kmnet.experiments import multimodal_comparison as mmc
 from kmnet.baselines import DCNClassifier
 from kmnet.baselines.bow_view import BagOfWordsView, texts_view
 from kmnet.datasets.fourmula import FourMuLAFeatures
 from kmnet.datasets.splits import random_splits
-from kmnet.protocols import run_protocol
-from kmnet.reporting import paper_table
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.protocols import run_protocol
+from kmnet.experiments.views import fourmula_views, lyrics_views
 from kmnet.views import MultiView
 
 rng = np.random.default_rng()
@@ -27,7 +29,7 @@ def _data(n=90, classes=("a", "b", "c")):
     codes = np.searchsorted(sorted(classes), y)
     audio = rng.normal(size=(n, 4)) + 1.5 * np.eye(4)[codes % 4]
     text = rng.normal(size=(n, 10)) + 0.8 * codes[:, None]
-    return mmc.lyrics_views(audio, text, texts), y
+    return lyrics_views(audio, text, texts), y
 
 
 def test_texts_view_and_bad_input():
@@ -75,12 +77,12 @@ def test_bow_view_errors():
 
 def test_method_names_and_image_branch():
     names = [m.name for m in mmc.multimodal_methods()]
-    assert names == [mmc.AUDIO_MLP, mmc.TEXT_MLP, "MLP + BOW [91]", mmc.DCN, mmc.CONCAT, mmc.LATE, mmc.HYBRID,
-                     mmc.AUDIO_DKN, mmc.TEXT_DKN, mmc.DKN, mmc.INITIAL_DM2KMN, mmc.LEARNED_DM2KMN]
+    assert names == [M.AUDIO_MLP, M.LYRICS_MLP, "MLP + BOW [91]", M.DCN, M.CONCAT, M.LATE, M.HYBRID,
+                     M.AUDIO_DKN, M.LYRICS_DKN, M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN]
     with_image = mmc.multimodal_methods(image="image", image_shape=(16, 32), single_modality_dkns=False)
     bow = next(m for m in with_image if "BOW" in m.name)
     assert bow.name == "CNN + BOW [91]" and set(bow.views) == {"image", "lyrics"}
-    assert mmc.AUDIO_DKN not in [m.name for m in with_image]
+    assert M.AUDIO_DKN not in [m.name for m in with_image]
     assert all(m.views == ("audio", "text") for m in with_image if "DM2KMN" in m.name)
 
 
@@ -101,15 +103,15 @@ def test_every_method_runs_in_the_protocol():
 
 
 def test_table6_joins_the_paper():
-    methods = [mmc.AUDIO_MLP, mmc.TEXT_MLP, "MLP + BOW [91]", mmc.CONCAT, mmc.DKN, mmc.LEARNED_DM2KMN]
+    methods = [M.AUDIO_MLP, M.LYRICS_MLP, "MLP + BOW [91]", M.CONCAT, M.DKN, M.LEARNED_DM2KMN]
     means = rng.uniform(20, 90, len(methods))
     summary = pd.DataFrame({"method": methods, "mean": means, "std": rng.uniform(0, 3, len(methods)), "runs": 3})
     t = mmc.table6(summary, dataset="x", audio_label="A", text_label="T").set_index("method")
     paper = paper_table("table6").set_index("method")
-    assert t.loc[mmc.LEARNED_DM2KMN, "paper_value"] == paper.loc["The proposed DM2KMN", "paper_mean"]
+    assert t.loc[M.LEARNED_DM2KMN, "paper_value"] == paper.loc["The proposed DM2KMN", "paper_mean"]
     assert t.loc["MLP + BOW [91]", "paper_value"] == paper.loc["CNN + BOW [91]", "paper_mean"]
-    assert t.loc[mmc.CONCAT, "paper_method"] == "Feature concatenation [90]"
-    assert np.isnan(t.loc[mmc.DKN, "paper_value"]) and t.loc[mmc.DKN, "paper_dataset"] == ""
+    assert t.loc[M.CONCAT, "paper_method"] == "Feature concatenation [90]"
+    assert np.isnan(t.loc[M.DKN, "paper_value"]) and t.loc[M.DKN, "paper_dataset"] == ""
     assert list(t["modality"]) == ["A", "T", "A + T", "A + T", "A + T", "A + T"]
     np.testing.assert_allclose(t["mean"], means)
     with pytest.raises(ValueError, match="needs columns"):
@@ -118,7 +120,7 @@ def test_table6_joins_the_paper():
 
 def test_lyrics_views_checks_rows():
     with pytest.raises(ValueError, match="differ in rows"):
-        mmc.lyrics_views(np.zeros((3, 2)), np.zeros((3, 4)), ["a", "b"])
+        lyrics_views(np.zeros((3, 2)), np.zeros((3, 4)), ["a", "b"])
 
 
 def test_fourmula_views_aligns_lyrics_and_flattens_image():
@@ -135,13 +137,13 @@ def test_fourmula_views_aligns_lyrics_and_flattens_image():
         music_ids=man["music_id"].to_numpy()[ok],
         report=pd.DataFrame({"music_id": man["music_id"], "ok": ok}),
     )
-    views, y = mmc.fourmula_views(feats, man)
+    views, y = fourmula_views(feats, man)
     assert views["image"].shape == (m, 12) and views["audio"].shape == (m, 5)
     assert list(views["lyrics"][:, 0]) == list(man["lyrics"][ok]) and list(y) == list(feats.y)
     np.testing.assert_allclose(views["image"][0], feats.audio["image"][0].astype(np.float32).ravel())
     with pytest.raises(ValueError, match="cnn2"):
-        mmc.fourmula_views(feats, man, audio="cnn2")
+        fourmula_views(feats, man, audio="cnn2")
     man2 = man.copy()
     man2.loc[0, "music_id"] = "other"
     with pytest.raises(ValueError, match="different tracks"):
-        mmc.fourmula_views(feats, man2)
+        fourmula_views(feats, man2)

@@ -7,13 +7,15 @@ import torch
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from kmnet import multimodal_comparison as mmc
-from kmnet import piano_comparison as pc
+from kmnet.experiments import method_names as M
+from kmnet.experiments import multimodal_comparison as mmc
+from kmnet.experiments import piano_comparison as pc
 from kmnet.baselines import DCNClassifier
 from kmnet.datasets.piano.features import PianoFeatures
 from kmnet.datasets.splits import fixed_splits
-from kmnet.protocols import run_protocol
-from kmnet.reporting import paper_table
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.protocols import run_protocol
+from kmnet.experiments.views import piano_views
 from kmnet.views import MultiView
 
 rng = np.random.default_rng()
@@ -41,7 +43,7 @@ def _features(n=96, vocab=30, shape=(16, 32)):
 
 def test_piano_views_shapes_and_split():
     F = _features()
-    views, y, tr, te, shape = pc.piano_views(F)
+    views, y, tr, te, shape = piano_views(F)
     n = len(F)
     assert sorted(views) == ["audio", "bow_counts", "image", "text"]
     assert views["image"].shape == (n, shape[0] * shape[1]) and shape == F.images().shape[1:]
@@ -51,12 +53,12 @@ def test_piano_views_shapes_and_split():
     assert list(y[tr]) == list(F.labels("train"))
     bad = PianoFeatures(F.manifest.assign(split="valid"), F.arrays, {})
     with pytest.raises(ValueError, match="split"):
-        pc.piano_views(bad)
+        piano_views(bad)
 
 
 def test_counts_tfidf_view_fits_idf_on_training_rows_only():
     F = _features()
-    views, y, tr, te, _ = pc.piano_views(F)
+    views, y, tr, te, _ = piano_views(F)
     X = MultiView({"audio": views["audio"], "bow_counts": views["bow_counts"]})
     clf = mmc.CountsTfidfView(DCNClassifier(text_view="bow", depth=1, width=16, max_epochs=60, random_state=1),
                               keep=["audio"])
@@ -74,7 +76,7 @@ def test_counts_tfidf_view_fits_idf_on_training_rows_only():
 
 def test_counts_tfidf_view_errors():
     F = _features(40)
-    views, y, tr, te, _ = pc.piano_views(F)
+    views, y, tr, te, _ = piano_views(F)
     clf = mmc.CountsTfidfView(DCNClassifier(text_view="bow", max_epochs=2))
     with pytest.raises(ValueError, match="counts view 'bow_counts' is missing"):
         clf.fit({"audio": views["audio"]}, y)
@@ -101,7 +103,7 @@ def test_multimodal_methods_bow_counts_option_is_backwards_compatible():
 def test_piano_methods_order_and_table5_on_synthetic_data():
     torch.set_num_threads(1)
     F = _features(120)
-    views, y, tr, te, shape = pc.piano_views(F)
+    views, y, tr, te, shape = piano_views(F)
     methods = pc.piano_methods(image_shape=shape, hi_C=(1.0, 10.0), cnn_epochs=5,
                                cnn_params={"input_pool": (1, 1), "channels": (4, 8)}, mlp_epochs=10,
                                dkn_C=(1.0, 10.0), dkn_hidden=4, dkn_max_iter=3, dm2kmn_anchors=30,
@@ -118,13 +120,13 @@ def test_piano_methods_order_and_table5_on_synthetic_data():
     assert np.allclose(t["paper_value"].to_numpy(), paper["paper_mean"].to_numpy())
     assert list(t["modality"]) == list(paper["modality"])
     ti = t.set_index("method")
-    assert np.isfinite(ti.loc[[mmc.INITIAL_DM2KMN, mmc.LEARNED_DM2KMN], "re"]).all()
-    assert ti.loc[mmc.INITIAL_DM2KMN, "paper_re"] == paper.loc[12, "paper_re"]
-    assert np.isnan(ti.loc[mmc.DKN, "re"]) and (t["forward_s"] > 0).all()
+    assert np.isfinite(ti.loc[[M.INITIAL_DM2KMN, M.LEARNED_DM2KMN], "re"]).all()
+    assert ti.loc[M.INITIAL_DM2KMN, "paper_re"] == paper.loc[12, "paper_re"]
+    assert np.isnan(ti.loc[M.DKN, "re"]) and (t["forward_s"] > 0).all()
     acc = res.runs.groupby("method")["accuracy"].mean() * 100
     np.testing.assert_allclose(ti.loc[acc.index, "mean"], acc)
     # the period-telling tokens and audio make the bag-of-words and fusion methods learn something
-    assert ti.loc[pc.CNN_BOW, "mean"] > 100 / 3 and ti.loc[mmc.DKN, "mean"] > 100 / 3
+    assert ti.loc[M.CNN_BOW, "mean"] > 100 / 3 and ti.loc[M.DKN, "mean"] > 100 / 3
 
 
 def test_order_differences_finds_exactly_the_reversed_pairs():
@@ -147,7 +149,7 @@ def test_re_during_learning_starts_at_the_initial_re():
 
     torch.set_num_threads(1)
     F = _features(60)
-    views, y, tr, te, _ = pc.piano_views(F)
+    views, y, tr, te, _ = piano_views(F)
     X = MultiView({"audio": views["audio"][tr], "text": views["text"][tr]})
     dkn = DeepKernelNetwork(hidden=4, max_iter=3, random_state=int(rng.integers(100))).fit(X, y[tr])
     net = DeepKernelMapNetwork.from_dkn(dkn, X, random_state=0)

@@ -1,4 +1,4 @@
-"""kmnet.protocols: selection parts, the runner, and the kernel-network recipes."""
+"""kmnet.experiments.protocols: selection parts, the runner, and the kernel-network recipes."""
 
 import warnings
 
@@ -12,7 +12,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from kmnet import DeepKernelMapNetwork, DeepKernelNetwork, MultiView
 from kmnet.datasets.splits import Split, fixed_splits, random_splits
-from kmnet.protocols import (
+from kmnet.experiments.protocols import (
     Method,
     dkn_method,
     dm2kmn_methods,

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmnet.reporting import paper_table, summarize_runs, timed, write_results
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.reporting import summarize_runs, timed, write_results
 
 
 def test_paper_tables_are_consistent():

@@ -1,4 +1,5 @@
-"""Evaluation: accuracy, confusion matrices, relative error (Eq. 17), relative importance (Eq. 18)."""
+"""Evaluation: accuracy, confusion matrices, relative error (Eq. 17), relative importance (Eq. 18),
+and the paired comparison of two classifiers on the same samples (exact McNemar test)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
+from scipy.stats import binomtest
 
 __all__ = [
     "relative_error",
@@ -14,6 +16,7 @@ __all__ = [
     "modality_importance",
     "accuracy",
     "confusion_matrix",
+    "mcnemar_test",
 ]
 
 
@@ -150,3 +153,25 @@ def confusion_matrix(y_true, y_pred, labels=None, *, normalize: str | None = "tr
         raise ValueError(f"normalize must be 'true' or None, got {normalize!r}")
     names = [str(c) for c in labels]
     return pd.DataFrame(cm, index=pd.Index(names, name="true"), columns=pd.Index(names, name="predicted"))
+
+
+def mcnemar_test(y_true, pred_a, pred_b) -> dict:
+    """Exact McNemar test of two classifiers on the same samples.
+
+    Only the samples that exactly one of the two classifies correctly count; under the null
+    hypothesis (equal accuracy) each of them is equally likely to favour either classifier.
+
+    Returns
+    -------
+    dict
+        ``a_only`` and ``b_only`` (samples only A / only B gets right), ``p_value`` (two-sided).
+    """
+    y_true, pred_a, pred_b = (np.asarray(a) for a in (y_true, pred_a, pred_b))
+    if not (y_true.shape == pred_a.shape == pred_b.shape) or y_true.ndim != 1:
+        raise ValueError(f"y_true, pred_a, pred_b must be 1-D of one length, got {y_true.shape}, "
+                         f"{pred_a.shape}, {pred_b.shape}")
+    a_ok, b_ok = pred_a == y_true, pred_b == y_true
+    a_only, b_only = int(np.sum(a_ok & ~b_ok)), int(np.sum(b_ok & ~a_ok))
+    n = a_only + b_only
+    p = 1.0 if n == 0 else float(binomtest(a_only, n, 0.5).pvalue)
+    return {"a_only": a_only, "b_only": b_only, "p_value": p}

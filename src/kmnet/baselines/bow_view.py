@@ -2,7 +2,7 @@
 
 :class:`CNNBOWClassifier` (and any multi-view classifier) reads a precomputed bag-of-words view
 whose vocabulary must come from the training texts only. When a protocol hands the same views
-to every split (:func:`kmnet.protocols.run_protocol`), the vocabulary has to be learned inside
+to every split (:func:`kmnet.experiments.protocols.run_protocol`), the vocabulary has to be learned inside
 the estimator: :class:`BagOfWordsView` does that, so that a raw-text view can travel through
 ``MultiView`` row indexing, cross-validation and the protocol runner like any other view.
 """

@@ -1,24 +1,20 @@
-"""The paper's published numbers, and helpers that put ours beside them.
+"""The paper's published numbers, transcribed in one place.
 
-Every table of the book shows the paper's value next to ours. The paper's values live here, in
-one place, transcribed from the article (Wang & Jiu, Algorithms 2026): Table 1 (GTZAN), Table 2
-(piano split), Table 3 (elementary kernels), Table 4 (hidden units), Table 5 (piano comparison),
-Table 6 (4MuLA), Table A1 (piano composers) and the modality totals of Figure 2.
+Every table of the book shows the paper's value next to ours. The paper's values live here,
+transcribed from the article (Wang & Jiu, Algorithms 2026): Table 1 (GTZAN), Table 2 (piano
+split), Table 3 (elementary kernels), Table 4 (hidden units), Table 5 (piano comparison), Table 6
+(4MuLA), Table A1 (piano composers) and the modality totals of Figure 2; :func:`paper_table`
+returns each as a DataFrame. The piano set's own counts (Table A1, Table 2), which its builder
+needs, are :data:`kmnet.datasets.piano.PAPER_COUNTS` and :data:`~kmnet.datasets.piano.PAPER_SPLIT`.
+
+Notebook: every chapter (02_gtzan ... 07_4mula).
 """
 
 from __future__ import annotations
 
-import os
-import statistics
-import time
-from pathlib import Path
-
-import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_write_text
-
-__all__ = ["paper_table", "summarize_runs", "write_results", "results_dir", "timed", "PAPER_FIGURE2_TOTALS"]
+__all__ = ["paper_table", "PAPER_FIGURE2_TOTALS"]
 
 # Table 1: GTZAN, accuracy in % (mean, std; std None for single numbers cited from other papers)
 _TABLE1 = [
@@ -121,57 +117,3 @@ def paper_table(name: str) -> pd.DataFrame:
     if key == "figure2totals":
         return pd.DataFrame(PAPER_FIGURE2_TOTALS).T
     raise ValueError(f"unknown paper table {name!r}")
-
-
-def summarize_runs(runs: pd.DataFrame, by, value: str = "accuracy", *, percent: bool = True) -> pd.DataFrame:
-    """Mean, standard deviation (ddof=1) and number of runs of ``value`` per group.
-
-    ``runs`` has one row per (method, seed); accuracies in [0, 1] become % when ``percent``.
-    """
-    if value not in runs:
-        raise ValueError(f"column {value!r} not in runs ({list(runs.columns)})")
-    scale = 100.0 if percent else 1.0
-    g = runs.groupby(by, sort=False)[value]
-    out = pd.DataFrame({
-        "mean": g.mean() * scale,
-        "std": g.std(ddof=1).fillna(0.0) * scale,
-        "runs": g.count(),
-    })
-    return out.reset_index()
-
-
-def results_dir() -> Path:
-    """``<checkout>/results`` (or ``KMNET_RESULTS``): where the notebooks write their tables."""
-    env = os.environ.get("KMNET_RESULTS")
-    if env:
-        return Path(env)
-    from .datasets.paths import checkout_path
-
-    return checkout_path("results")
-
-
-def write_results(df: pd.DataFrame, name: str, *, directory=None, float_format: str = "%.4f") -> Path:
-    """Write a result table to ``results/<name>.csv`` atomically and return its path."""
-    d = Path(directory) if directory is not None else results_dir()
-    path = d / (name if name.endswith(".csv") else f"{name}.csv")
-    atomic_write_text(path, df.to_csv(index=False, float_format=float_format, lineterminator="\n"))
-    return path
-
-
-def timed(fn, *, repeat: int = 3, warmup: bool = True):
-    """Call ``fn`` (once to warm up, then ``repeat`` times); return (its result, median seconds)."""
-    out = fn() if warmup else None
-    times = []
-    for _ in range(max(1, int(repeat))):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
-
-
-def _fmt(mean, std, digits=2):
-    if mean is None or (isinstance(mean, float) and np.isnan(mean)):
-        return "-"
-    if std is None or (isinstance(std, float) and np.isnan(std)):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"

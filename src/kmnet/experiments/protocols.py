@@ -32,13 +32,15 @@ Recipes
 paper's chain DKN -> initial DM2KMN -> learned DM2KMN (Sections 3.1-3.4) with cheap,
 training-only model selection (:func:`select_svm_c`, :func:`train_with_validation`).
 
-Used by ``notebooks/02_gtzan`` (and meant for the piano and 4MuLA chapters).
+Notebook: 02_gtzan, 05_piano_comparison, 06_relative_importance, 07_4mula (every protocol of the book).
+The splits it runs on are :mod:`kmnet.datasets.splits`.
 
 Examples
 --------
 >>> import numpy as np
 >>> from sklearn.linear_model import LogisticRegression
->>> from kmnet.protocols import estimator_method, random_splits, run_protocol
+>>> from kmnet.datasets.splits import random_splits
+>>> from kmnet.experiments.protocols import estimator_method, run_protocol
 >>> rng = np.random.default_rng(0)
 >>> y = np.repeat(["a", "b"], 40)
 >>> views = {"audio": rng.normal(size=(80, 3)) + 2.0 * (y == "a")[:, None]}
@@ -66,8 +68,8 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold, train_test_split
 from sklearn.svm import SVC
 
-from .datasets.splits import Split
-from .views import MultiView
+from ..datasets.splits import Split
+from ..views import MultiView
 
 __all__ = [
     "FitContext",
@@ -300,8 +302,8 @@ def dkn_method(
     **params
         Other :class:`~kmnet.DeepKernelNetwork` parameters (``max_iter``, ``kernels``, ...).
     """
-    from ._input_layer import resolve_kernels
-    from .dkn import DeepKernelNetwork
+    from .._input_layer import resolve_kernels
+    from ..dkn import DeepKernelNetwork
 
     def fit(ctx: FitContext):
         h = hidden
@@ -487,8 +489,8 @@ def dm2kmn_methods(
     **params
         Other :class:`~kmnet.DeepKernelMapNetwork` parameters (``lr``, ``batch_size``, ...).
     """
-    from .dm2kmn import DeepKernelMapNetwork
-    from .metrics import relative_error as _re
+    from ..dm2kmn import DeepKernelMapNetwork
+    from ..metrics import relative_error as _re
 
     if initial is None and learned is None:
         raise ValueError("dm2kmn_methods: nothing to build (initial and learned are both None)")

@@ -1,7 +1,11 @@
 """The paper's piano comparison (Section 4.3.2, Table 5, Figures 2-3) on the reconstructed set.
 
-:func:`piano_methods` lists Table 5's methods as :class:`kmnet.protocols.Method` objects for
-:func:`kmnet.protocols.run_protocol`, on the views of :func:`piano_views`:
+Notebook: 05_piano_comparison (Table 5, Figure 3), 06_relative_importance (Figure 2, RE during
+learning).
+
+:func:`piano_methods` lists Table 5's methods as :class:`~kmnet.experiments.protocols.Method`
+objects for :func:`~kmnet.experiments.protocols.run_protocol`, under the names of
+:mod:`kmnet.experiments.method_names`, on the views of :func:`kmnet.experiments.views.piano_views`:
 
 ==============================  ======================================================  ==========================
 method (ours)                   what it is                                              paper row (modality)
@@ -13,14 +17,12 @@ method (ours)                   what it is                                      
 ``Text encoder + MLP [90]``     MLP on the frozen text-encoder embeddings               RoBERTa + MLP [90] (Text)
 ``Text DKN``                    DKN on the text kernels only                            DKNs (Text)
 ``CNN + BOW [91]``              CNN on the image + tf-idf of the **kern token counts    CNN + BOW [91] (Both)
-``DCN [44]`` ... ``Learned DM2KMN``  as in :mod:`kmnet.multimodal_comparison`           (Both)
+``DCN [44]`` ... ``Learned DM2KMN``  as in :mod:`~kmnet.experiments.multimodal_comparison` (Both)
 ==============================  ======================================================  ==========================
 
 :func:`table5` joins a protocol result with the paper's Table 5 (accuracy, RE, forward time);
 :func:`order_differences` lists the pairs of methods the paper and we order differently;
 :func:`re_during_learning` traces RE (Eq. 17) and accuracy over the epochs of end-to-end learning.
-
-Used by ``notebooks/05_piano_comparison`` and ``notebooks/06_relative_importance``.
 """
 
 from __future__ import annotations
@@ -31,88 +33,32 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import multimodal_comparison as mmc
+from . import method_names as names
+from .multimodal_comparison import multimodal_methods
 from .protocols import Method, estimator_method
 
-__all__ = [
-    "AUDIO_HI",
-    "AUDIO_CNN",
-    "AUDIO_DKN",
-    "TEXT_HI",
-    "TEXT_MLP",
-    "TEXT_DKN",
-    "CNN_BOW",
-    "TABLE5_ORDER",
-    "piano_views",
-    "hi_svm_method",
-    "piano_methods",
-    "table5",
-    "order_differences",
-    "re_during_learning",
-]
-
-AUDIO_HI = "Audio HI + SVM"
-AUDIO_CNN = "CNN [34]"
-AUDIO_DKN = "Audio DKN"
-TEXT_HI = "Text HI + SVM"
-TEXT_MLP = "Text encoder + MLP [90]"
-TEXT_DKN = "Text DKN"
-CNN_BOW = mmc.bow_method_name("image")
+__all__ = ["TABLE5_ORDER", "hi_svm_method", "piano_methods", "table5", "order_differences", "re_during_learning"]
 
 #: our method -> (modality, the paper's Table 5 method), in the paper's row order
 _PAPER_ROW = {
-    AUDIO_HI: ("Audio", "Histogram kernel + SVM"),
-    AUDIO_CNN: ("Audio", "CNN [34]"),
-    AUDIO_DKN: ("Audio", "DKNs"),
-    TEXT_HI: ("Text", "Histogram kernel + SVM"),
-    TEXT_MLP: ("Text", "RoBERTa + MLP [90]"),
-    TEXT_DKN: ("Text", "DKNs"),
-    CNN_BOW: ("Both", "CNN + BOW [91]"),
-    mmc.DCN: ("Both", "DCN [44]"),
-    mmc.CONCAT: ("Both", "Feature concatenation [21]"),
-    mmc.LATE: ("Both", "Decision weighting [21]"),
-    mmc.HYBRID: ("Both", "Hybrid fusion [21]"),
-    mmc.DKN: ("Both", "Multi-modal DKNs"),
-    mmc.INITIAL_DM2KMN: ("Both", "Initial DM2KMN"),
-    mmc.LEARNED_DM2KMN: ("Both", "Learned DM2KMN"),
+    names.AUDIO_HI: ("Audio", "Histogram kernel + SVM"),
+    names.AUDIO_CNN: ("Audio", "CNN [34]"),
+    names.AUDIO_DKN: ("Audio", "DKNs"),
+    names.TEXT_HI: ("Text", "Histogram kernel + SVM"),
+    names.TEXT_MLP: ("Text", "RoBERTa + MLP [90]"),
+    names.TEXT_DKN: ("Text", "DKNs"),
+    names.CNN_BOW: ("Both", "CNN + BOW [91]"),
+    names.DCN: ("Both", "DCN [44]"),
+    names.CONCAT: ("Both", "Feature concatenation [21]"),
+    names.LATE: ("Both", "Decision weighting [21]"),
+    names.HYBRID: ("Both", "Hybrid fusion [21]"),
+    names.DKN: ("Both", "Multi-modal DKNs"),
+    names.INITIAL_DM2KMN: ("Both", "Initial DM2KMN"),
+    names.LEARNED_DM2KMN: ("Both", "Learned DM2KMN"),
 }
 
 #: Table 5's rows, in the paper's order
 TABLE5_ORDER = tuple(_PAPER_ROW)
-
-
-def piano_views(features, *, audio: str = "audio_mfcc", text: str = "text"):
-    """The views :func:`piano_methods` reads, for all pieces, with the labels and the fixed split.
-
-    Parameters
-    ----------
-    features : kmnet.datasets.piano_features.PianoFeatures
-    audio, text : str
-        The matrices that play the audio and text modalities.
-
-    Returns
-    -------
-    views : dict
-        ``audio`` and ``text`` (float64), ``image`` (the compact log-Mel images flattened to
-        ``(n, H*W)``, for the CNNs) and ``bow_counts`` (the **kern token counts).
-    y : ndarray of str
-        Periods.
-    train, test : ndarray of int
-        Rows of the manifest's split.
-    image_shape : (int, int)
-    """
-    views = features.views(None, audio=audio, text=text)
-    img = features.images(None)
-    if img.ndim != 3:
-        raise ValueError(f"images: expected (n, H, W), got {img.shape}")
-    views["image"] = img.reshape(img.shape[0], -1).astype(np.float64)
-    views["bow_counts"] = features.bow(None)
-    y = np.asarray(features.labels(None))
-    split = features.manifest["split"].to_numpy()
-    bad = sorted(set(split) - {"train", "test"})
-    if bad:
-        raise ValueError(f"manifest split: unexpected values {bad}")
-    return views, y, np.flatnonzero(split == "train"), np.flatnonzero(split == "test"), tuple(img.shape[1:])
 
 
 def hi_svm_method(
@@ -130,7 +76,7 @@ def hi_svm_method(
     """
     from sklearn.model_selection import GridSearchCV
 
-    from .baselines import KernelSVC
+    from ..baselines import KernelSVC
 
     grid = [float(c) for c in np.atleast_1d(C)]
     svc = KernelSVC(kernel="hi", view=view, probability=False, class_weight=class_weight, device=device)
@@ -160,28 +106,28 @@ def piano_methods(
     cnn_params : dict, optional
         Other :class:`~kmnet.baselines.CNNClassifier` parameters.
     **multimodal
-        Passed to :func:`kmnet.multimodal_comparison.multimodal_methods` (``dkn_C``,
+        Passed to :func:`kmnet.experiments.multimodal_comparison.multimodal_methods` (``dkn_C``,
         ``dkn_hidden``, ``dkn_max_iter``, ``mlp_epochs``, ``dm2kmn_anchors``, ...).
     """
-    from .baselines import CNNClassifier
+    from ..baselines import CNNClassifier
 
     for k in ("audio", "text", "image", "image_shape", "bow_counts", "single_modality_dkns"):
         if k in multimodal:
             raise ValueError(f"piano_methods: {k!r} is fixed by the piano views")
     cw = multimodal.get("class_weight", "balanced")
-    base = {m.name: m for m in mmc.multimodal_methods(image="image", image_shape=tuple(image_shape),
-                                                      bow_counts="bow_counts", device=device,
-                                                      single_modality_dkns=True, **multimodal)}
-    base[mmc.TEXT_MLP].name = TEXT_MLP
-    base[mmc.TEXT_DKN].name = TEXT_DKN
+    base = {m.name: m for m in multimodal_methods(image="image", image_shape=tuple(image_shape),
+                                                  bow_counts="bow_counts", device=device,
+                                                  single_modality_dkns=True, **multimodal)}
+    base[names.LYRICS_MLP].name = names.TEXT_MLP
+    base[names.LYRICS_DKN].name = names.TEXT_DKN
     cnn = CNNClassifier(image_view="image", image_shape=tuple(image_shape), max_epochs=int(cnn_epochs), device=device,
                         **(cnn_params or {}))
     extra = {
-        AUDIO_HI: hi_svm_method(AUDIO_HI, "audio", C=hi_C, class_weight=cw, device=device),
-        AUDIO_CNN: estimator_method(AUDIO_CNN, cnn, views=("image",)),
-        TEXT_HI: hi_svm_method(TEXT_HI, "text", C=hi_C, class_weight=cw, device=device),
-        TEXT_MLP: base[mmc.TEXT_MLP],
-        TEXT_DKN: base[mmc.TEXT_DKN],
+        names.AUDIO_HI: hi_svm_method(names.AUDIO_HI, "audio", C=hi_C, class_weight=cw, device=device),
+        names.AUDIO_CNN: estimator_method(names.AUDIO_CNN, cnn, views=("image",)),
+        names.TEXT_HI: hi_svm_method(names.TEXT_HI, "text", C=hi_C, class_weight=cw, device=device),
+        names.TEXT_MLP: base[names.LYRICS_MLP],
+        names.TEXT_DKN: base[names.LYRICS_DKN],
     }
     return [extra[n] if n in extra else base[n] for n in TABLE5_ORDER]
 
@@ -191,8 +137,8 @@ def table5(result, *, by_run: bool = False) -> pd.DataFrame:
 
     Parameters
     ----------
-    result : kmnet.protocols.ProtocolResult
-        From :func:`kmnet.protocols.run_protocol` with :func:`piano_methods` (other method
+    result : kmnet.experiments.protocols.ProtocolResult
+        From :func:`kmnet.experiments.protocols.run_protocol` with :func:`piano_methods` (other method
         names are kept, with empty paper columns).
     by_run : bool
         Unused rows aside, return one row per (method, run) instead of the summary.
@@ -205,7 +151,7 @@ def table5(result, *, by_run: bool = False) -> pd.DataFrame:
         mean over runs), ``paper_method``, ``paper_value``, ``paper_std``, ``paper_re``,
         ``paper_time_s``.
     """
-    from .reporting import paper_table
+    from .paper import paper_table
 
     runs = result.runs
     need = {"method", "status", "accuracy", "forward_s"}
@@ -317,8 +263,8 @@ def re_during_learning(
         ``epoch``, ``re`` (in %), ``train_loss`` (Eq. 6, last epoch of the chunk),
         ``train_accuracy`` and, with ``X_eval``, ``eval_accuracy`` (in %).
     """
-    from .metrics import relative_error
-    from .views import MultiView
+    from ..metrics import relative_error
+    from ..views import MultiView
 
     if not getattr(model, "warm_start", False):
         raise ValueError("re_during_learning: the model must have warm_start=True (build it with from_dkn)")

@@ -1,7 +1,12 @@
 """The paper's audio + text comparison (Section 4.4, Table 6; the same methods as Table 5).
 
-:func:`multimodal_methods` lists the compared methods as :class:`kmnet.protocols.Method` objects
-for :func:`kmnet.protocols.run_protocol`:
+Notebook: 07_4mula (Table 6); its methods are also Table 5's (05_piano_comparison, through
+:mod:`kmnet.experiments.piano_comparison`).
+
+:func:`multimodal_methods` lists the compared methods as
+:class:`~kmnet.experiments.protocols.Method` objects for
+:func:`~kmnet.experiments.protocols.run_protocol`, under the names of
+:mod:`kmnet.experiments.method_names`:
 
 =====================================  ===============================================  ==========
 method (ours)                          what it is                                       paper row
@@ -26,17 +31,17 @@ features (a :class:`~kmnet.baselines.DCNClassifier` of depth 1 reading the audio
 views), fused early before the softmax exactly as the CNN branch would be. In both cases the
 vocabulary is learned on the training lyrics only (:class:`~kmnet.baselines.bow_view.BagOfWordsView`).
 When the data set ships precomputed token counts instead of raw texts (the piano set's ``**kern``
-counts, ``PianoFeatures.bow()``), ``multimodal_methods(bow_counts=...)`` reads them through
+counts, :meth:`kmnet.datasets.piano.features.PianoFeatures.bow`), ``multimodal_methods(bow_counts=...)`` reads them through
 :class:`CountsTfidfView`, which fits the tf-idf weights on the training rows only.
 
 Model selection uses the non-test rows only: the kernel networks choose the SVM ``C`` on the
 split's validation part and the DM2KMN's epoch count by its validation cross-entropy
-(:func:`kmnet.protocols.dm2kmn_methods`); the neural baselines early-stop on a part of their
-training data and the weighted fusions validate their weights on one.
+(:func:`kmnet.experiments.protocols.dm2kmn_methods`); the neural baselines early-stop on a part
+of their training data and the weighted fusions validate their weights on one.
 
-:func:`table6` joins a protocol summary with the paper's Table 6 (``kmnet.reporting.paper_table``).
-
-Used by ``notebooks/07_4mula``.
+:func:`table6` joins a protocol summary with the paper's Table 6
+(:func:`kmnet.experiments.paper.paper_table`). The views these methods read are built by
+:mod:`kmnet.experiments.views`.
 """
 
 from __future__ import annotations
@@ -48,52 +53,22 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from . import method_names as names
 from .protocols import Method, dkn_method, dm2kmn_methods, estimator_method
 
-__all__ = [
-    "AUDIO_MLP",
-    "TEXT_MLP",
-    "DCN",
-    "CONCAT",
-    "LATE",
-    "HYBRID",
-    "AUDIO_DKN",
-    "TEXT_DKN",
-    "DKN",
-    "INITIAL_DM2KMN",
-    "LEARNED_DM2KMN",
-    "CountsTfidfView",
-    "bow_method_name",
-    "multimodal_methods",
-    "method_modality",
-    "table6",
-    "lyrics_views",
-    "fourmula_views",
-]
-
-AUDIO_MLP = "Audio + MLP [90]"
-TEXT_MLP = "Lyrics encoder + MLP [90]"
-DCN = "DCN [44]"
-CONCAT = "Feature concatenation [21]"
-LATE = "Decision weighting [21]"
-HYBRID = "Hybrid fusion [21]"
-AUDIO_DKN = "Audio DKN"
-TEXT_DKN = "Lyrics DKN"
-DKN = "Multi-modal DKN"
-INITIAL_DM2KMN = "Initial DM2KMN"
-LEARNED_DM2KMN = "Learned DM2KMN"
+__all__ = ["CountsTfidfView", "multimodal_methods", "method_modality", "table6"]
 
 #: our method -> the paper's Table 6 method (rows of ``paper_table("table6")``)
 _PAPER_ROW = {
-    AUDIO_MLP: "ResNet + MLP [90]",
-    TEXT_MLP: "RoBERTa + MLP [90]",
-    "CNN + BOW [91]": "CNN + BOW [91]",
-    "MLP + BOW [91]": "CNN + BOW [91]",
-    DCN: "DCN [44]",
-    CONCAT: "Feature concatenation [90]",
-    LATE: "Decision weighting [21]",
-    HYBRID: "Hybrid fusion [21]",
-    LEARNED_DM2KMN: "The proposed DM2KMN",
+    names.AUDIO_MLP: "ResNet + MLP [90]",
+    names.LYRICS_MLP: "RoBERTa + MLP [90]",
+    names.CNN_BOW: "CNN + BOW [91]",
+    names.MLP_BOW: "CNN + BOW [91]",
+    names.DCN: "DCN [44]",
+    names.CONCAT: "Feature concatenation [90]",
+    names.LATE: "Decision weighting [21]",
+    names.HYBRID: "Hybrid fusion [21]",
+    names.LEARNED_DM2KMN: "The proposed DM2KMN",
 }
 
 
@@ -102,7 +77,7 @@ class CountsTfidfView(ClassifierMixin, BaseEstimator):
 
     The counterpart of :class:`~kmnet.baselines.bow_view.BagOfWordsView` for data sets that ship
     precomputed bag-of-words counts (e.g. the piano set's ``**kern`` token counts over the
-    training split's vocabulary, :meth:`kmnet.datasets.piano_features.PianoFeatures.bow`): in
+    training split's vocabulary, :meth:`kmnet.datasets.piano.features.PianoFeatures.bow`): in
     :meth:`fit` the idf weights (sublinear tf, l2-normalised rows, as
     :func:`kmnet.baselines.bag_of_words` with ``weighting="tfidf"``) are learned on the rows
     passed to ``fit`` only; ``X[counts_view]`` is replaced by ``X[bow_view]`` and the wrapped
@@ -133,7 +108,7 @@ class CountsTfidfView(ClassifierMixin, BaseEstimator):
         self.weighting = weighting
 
     def _split(self, X):
-        from .views import MultiView
+        from ..views import MultiView
 
         if isinstance(X, MultiView):
             X = dict(X.items())
@@ -165,7 +140,7 @@ class CountsTfidfView(ClassifierMixin, BaseEstimator):
         """Learn the idf on the rows of ``X[counts_view]``, then fit the estimator; returns ``self``."""
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        from .views import MultiView
+        from ..views import MultiView
 
         if self.estimator is None:
             raise ValueError("estimator: CountsTfidfView needs a classifier to wrap")
@@ -179,7 +154,7 @@ class CountsTfidfView(ClassifierMixin, BaseEstimator):
         return self
 
     def _transform(self, X):
-        from .views import MultiView
+        from ..views import MultiView
 
         check_is_fitted(self, "estimator_")
         C, views = self._split(X)
@@ -196,16 +171,11 @@ class CountsTfidfView(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict_proba(self._transform(X))
 
 
-def bow_method_name(image: str | None) -> str:
-    """``"CNN + BOW [91]"`` with an audio image view, ``"MLP + BOW [91]"`` without."""
-    return "CNN + BOW [91]" if image else "MLP + BOW [91]"
-
-
 def method_modality(method: str, *, audio_label: str = "Audio", text_label: str = "Lyrics") -> str:
     """The modality column of a method: audio only, text only, or both (``"<audio> + <text>"``)."""
-    if method in (AUDIO_MLP, AUDIO_DKN):
+    if method in (names.AUDIO_MLP, names.AUDIO_DKN):
         return audio_label
-    if method in (TEXT_MLP, TEXT_DKN):
+    if method in (names.LYRICS_MLP, names.LYRICS_DKN):
         return text_label
     return f"{audio_label} + {text_label}"
 
@@ -231,7 +201,7 @@ def multimodal_methods(
     dm2kmn_patience: int = 3,
     dm2kmn_params: dict | None = None,
 ) -> list[Method]:
-    """Table 6's methods (plus the DKN rows) for :func:`kmnet.protocols.run_protocol`.
+    """Table 6's methods (plus the DKN rows) for :func:`kmnet.experiments.protocols.run_protocol`.
 
     Parameters
     ----------
@@ -266,13 +236,13 @@ def multimodal_methods(
         (the cost of an epoch grows with :math:`|S|`, see ``notebooks/07_4mula``).
     dm2kmn_max_epochs, dm2kmn_check_every, dm2kmn_patience : int
         End-to-end learning of the DM2KMN, epochs chosen on the validation part
-        (:func:`kmnet.protocols.train_with_validation`).
+        (:func:`kmnet.experiments.protocols.train_with_validation`).
     dm2kmn_params : dict, optional
         Other :class:`~kmnet.DeepKernelMapNetwork` parameters (``lr``, ``batch_size``, ...).
     """
-    from .baselines import CNNBOWClassifier, DCNClassifier, EarlyFusionClassifier, HybridFusionClassifier
-    from .baselines import LateFusionClassifier, MLPClassifier
-    from .baselines.bow_view import BagOfWordsView
+    from ..baselines import CNNBOWClassifier, DCNClassifier, EarlyFusionClassifier, HybridFusionClassifier
+    from ..baselines import LateFusionClassifier, MLPClassifier
+    from ..baselines.bow_view import BagOfWordsView
 
     both = (audio, text)
     torch_kw = dict(device=device, max_epochs=int(mlp_epochs))
@@ -289,83 +259,26 @@ def multimodal_methods(
         bow = BagOfWordsView(branch, text_view=raw_text, bow_view="bow", keep=keep)
         bow_input = raw_text
     methods = [
-        estimator_method(AUDIO_MLP, MLPClassifier(view=audio, **torch_kw), views=(audio,)),
-        estimator_method(TEXT_MLP, MLPClassifier(view=text, **torch_kw), views=(text,)),
-        estimator_method(bow_method_name(image), bow, views=(*keep, bow_input)),
-        estimator_method(DCN, DCNClassifier(audio_view=audio, text_view=text, **torch_kw), views=both),
-        estimator_method(CONCAT, EarlyFusionClassifier(views=list(both), **torch_kw), views=both),
-        estimator_method(LATE, LateFusionClassifier(views=list(both), **torch_kw), views=both),
-        estimator_method(HYBRID, HybridFusionClassifier(views=list(both), **torch_kw), views=both),
+        estimator_method(names.AUDIO_MLP, MLPClassifier(view=audio, **torch_kw), views=(audio,)),
+        estimator_method(names.LYRICS_MLP, MLPClassifier(view=text, **torch_kw), views=(text,)),
+        estimator_method(names.bow_method_name(image), bow, views=(*keep, bow_input)),
+        estimator_method(names.DCN, DCNClassifier(audio_view=audio, text_view=text, **torch_kw), views=both),
+        estimator_method(names.CONCAT, EarlyFusionClassifier(views=list(both), **torch_kw), views=both),
+        estimator_method(names.LATE, LateFusionClassifier(views=list(both), **torch_kw), views=both),
+        estimator_method(names.HYBRID, HybridFusionClassifier(views=list(both), **torch_kw), views=both),
     ]
     dkn_kw = dict(C=dkn_C, max_iter=int(dkn_max_iter), class_weight=class_weight, device=device)
     if single_modality_dkns:
-        methods.append(dkn_method(AUDIO_DKN, views=(audio,), hidden="twice", time_forward=False, **dkn_kw))
-        methods.append(dkn_method(TEXT_DKN, views=(text,), hidden="twice", time_forward=False, **dkn_kw))
-    methods.append(dkn_method(DKN, views=both, hidden=int(dkn_hidden), **dkn_kw))
-    for m in dm2kmn_methods(dkn=DKN, initial=INITIAL_DM2KMN, learned=LEARNED_DM2KMN, anchors=dm2kmn_anchors,
+        methods.append(dkn_method(names.AUDIO_DKN, views=(audio,), hidden="twice", time_forward=False, **dkn_kw))
+        methods.append(dkn_method(names.LYRICS_DKN, views=(text,), hidden="twice", time_forward=False, **dkn_kw))
+    methods.append(dkn_method(names.DKN, views=both, hidden=int(dkn_hidden), **dkn_kw))
+    for m in dm2kmn_methods(dkn=names.DKN, initial=names.INITIAL_DM2KMN, learned=names.LEARNED_DM2KMN, anchors=dm2kmn_anchors,
                             max_epochs=int(dm2kmn_max_epochs), check_every=int(dm2kmn_check_every),
                             patience=int(dm2kmn_patience), class_weight=class_weight, device=device,
                             **(dm2kmn_params or {})):
         m.views = both
         methods.append(m)
     return methods
-
-
-def lyrics_views(audio, text, texts) -> dict[str, np.ndarray]:
-    """The views :func:`multimodal_methods` reads: ``audio``, ``text`` (embeddings), ``lyrics`` (raw).
-
-    Parameters
-    ----------
-    audio : array-like of shape (n, d_a)
-    text : array-like of shape (n, d_t)
-    texts : sequence of str
-        The raw lyrics (for the bag-of-words of [91]).
-    """
-    from .baselines.bow_view import texts_view
-
-    A, T = np.asarray(audio, dtype=np.float64), np.asarray(text, dtype=np.float64)
-    L = texts_view(texts)
-    if A.ndim != 2 or T.ndim != 2:
-        raise ValueError(f"audio and text must be 2-D, got {A.shape} and {T.shape}")
-    if not (A.shape[0] == T.shape[0] == L.shape[0]):
-        raise ValueError(f"audio ({A.shape[0]}), text ({T.shape[0]}) and lyrics ({L.shape[0]}) differ in rows")
-    return {"audio": A, "text": T, "lyrics": L}
-
-
-def fourmula_views(features, manifest: pd.DataFrame, *, audio: str = "cnn") -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """4MuLA views for :func:`multimodal_methods`, with the log-Mel image for the CNN of [91].
-
-    Parameters
-    ----------
-    features : kmnet.datasets.fourmula.FourMuLAFeatures
-        From :func:`~kmnet.datasets.fourmula.extract_fourmula_features` on ``manifest`` (with
-        ``"image"`` among its audio features for the CNN + BOW method).
-    manifest : DataFrame
-        The manifest the features were extracted from (same rows, same order).
-    audio : str, default "cnn"
-        The audio feature used as the audio view (MFCC image -> frozen ImageNet CNN).
-
-    Returns
-    -------
-    views : dict
-        ``audio``, ``text``, ``lyrics`` (raw, for the bag-of-words) and, when extracted,
-        ``image`` (flattened ``(n, H*W)``; the shape is ``features.audio["image"].shape[1:]``).
-    y : ndarray of str
-    """
-    rep = features.report
-    if len(rep) != len(manifest):
-        raise ValueError(f"features cover {len(rep)} tracks, the manifest {len(manifest)}")
-    ok = rep["ok"].to_numpy(dtype=bool)
-    man = manifest.reset_index(drop=True)
-    if not np.array_equal(man["music_id"].to_numpy(dtype=str)[ok], np.asarray(features.music_ids, dtype=str)):
-        raise ValueError("features and manifest list different tracks (extract the features from this manifest)")
-    if audio not in features.audio:
-        raise ValueError(f"audio feature {audio!r} was not extracted; have {sorted(features.audio)}")
-    views = lyrics_views(features.audio[audio], features.text, man.loc[ok, "lyrics"].astype(str).tolist())
-    if "image" in features.audio:
-        img = np.asarray(features.audio["image"], dtype=np.float32)
-        views["image"] = img.reshape(img.shape[0], -1)
-    return views, np.asarray(features.y)
 
 
 def table6(
@@ -395,7 +308,7 @@ def table6(
         ``dataset``, ``modality``, ``method``, ``mean``, ``std``, ``runs``, ``paper_method``,
         ``paper_value``, ``paper_std``, ``paper_dataset`` (paper columns empty for our extra rows).
     """
-    from .reporting import paper_table
+    from .paper import paper_table
 
     need = {"method", "mean", "std", "runs"}
     if not need <= set(summary.columns):

@@ -1,4 +1,7 @@
-"""Figures shared by the notebooks (matplotlib only; imported lazily by the callers)."""
+"""Figures shared by the notebooks (matplotlib only; imported lazily by the callers).
+
+Notebook: 02_gtzan, 05_piano_comparison, 06_relative_importance, 07_4mula.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_confusion", "plot_confusions", "plot_importance"]
+__all__ = ["plot_confusion", "plot_confusions", "plot_importance", "plot_epoch_selection"]
 
 
 def plot_confusion(cm: pd.DataFrame, *, ax=None, title: str = "", cmap: str = "Blues", fmt: str = "{:.0f}"):
@@ -62,3 +65,38 @@ def plot_importance(ri: pd.DataFrame, *, err: pd.DataFrame | None = None, ax=Non
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_epoch_selection(result, method: str, *, held_out: str = "held-out", title: str = "DM2KMN epoch selection",
+                         size: float = 3.6):
+    """The DM2KMN's epoch selection of every run, side by side; returns the figure.
+
+    Per run (one panel): the held-out cross-entropy, the held-out error and the training error
+    against the epoch, and the chosen epoch as a vertical line, from the selection curve that
+    :func:`kmnet.experiments.protocols.dm2kmn_methods` keeps in ``info["curve"]``.
+
+    Parameters
+    ----------
+    result : kmnet.experiments.protocols.ProtocolResult
+    method : str
+        The learned DM2KMN's method name.
+    held_out : str
+        What the held-out part is called in the legend (``"held-out"``, ``"validation"``).
+    title : str
+        Panel title after ``"run <n>: "``.
+    """
+    import matplotlib.pyplot as plt
+
+    curves = [(key[-2], info["curve"]) for key, info in result.info.items() if key[-1] == method and "curve" in info]
+    if not curves:
+        raise ValueError(f"result has no selection curve for method {method!r}")
+    fig, axes = plt.subplots(1, len(curves), figsize=(size * len(curves), 3), sharey=True, squeeze=False)
+    for ax, (run, curve) in zip(axes[0], curves):
+        ax.plot(curve["epoch"], curve["val_loss"], "o-", label=f"{held_out} cross-entropy")
+        ax.plot(curve["epoch"], 1 - curve["val_accuracy"], "s--", label=f"{held_out} error")
+        ax.plot(curve["epoch"], 1 - curve["train_accuracy"], "^:", label="training error")
+        ax.axvline(curve.loc[curve["best"], "epoch"].iloc[0], color="k", lw=0.8)
+        ax.set_title(f"run {run}: {title}")
+        ax.set_xlabel("epoch")
+    axes[0, 0].legend(fontsize=8)
+    return fig

@@ -1,20 +1,22 @@
 """Ablation studies of the kernel networks on a fixed train/test split (paper Section 4.3.1).
 
+Notebook: 04_piano_ablations (Tables 3 and 4, normalisation, depth, energy, anchors).
+
 Three small runners, each returning one row per setting with its test accuracy and its time:
 
 * :func:`elementary_kernel_svms`: an SVM on every elementary kernel of every feature matrix,
   ``C`` chosen by cross-validation inside the training split (the paper's Table 3);
 * :func:`dkn_sweep`: a :class:`~kmnet.DeepKernelNetwork` with one parameter varied (hidden
   units, Table 4; depth; kernel normalisation), ``C`` chosen per setting by
-  :func:`kmnet.protocols.select_svm_c` on the training split;
+  :func:`kmnet.experiments.protocols.select_svm_c` on the training split;
 * :func:`map_network_sweep`: initial map networks built from one trained DKN
   (:meth:`~kmnet.DeepKernelMapNetwork.from_dkn`) with varied energy threshold and anchor
   count: the RE (Eq. 17) of their output kernel against the DKN's, their summed ranks, their
   accuracy and their build / forward times.
 
-:func:`mcnemar_test` compares two classifiers' predictions on the same test samples (exact
-McNemar test on the discordant pairs), which tells whether a change of ordering between two
-methods on one test set is more than chance.
+:func:`kmnet.metrics.mcnemar_test` compares two classifiers' predictions on the same test samples
+(exact McNemar test on the discordant pairs), which tells whether a change of ordering between
+two methods on one test set is more than chance.
 
 Every runner touches the test data only to score the model it has selected on the training
 data.
@@ -22,7 +24,7 @@ data.
 Examples
 --------
 >>> import numpy as np
->>> from kmnet.ablations import elementary_kernel_svms
+>>> from kmnet.experiments.piano_ablations import elementary_kernel_svms
 >>> rng = np.random.default_rng(0)
 >>> y = np.repeat(["a", "b"], 40)
 >>> X = {"f": rng.normal(size=(80, 3)) + 2.0 * (y == "a")[:, None]}
@@ -43,16 +45,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import SVC
 
-from ._validation import check_labels
-from .maps import canonical_kernel_name, make_map
-from .metrics import relative_error
+from .._validation import check_labels
+from ..maps import canonical_kernel_name, make_map
+from ..metrics import relative_error
 
-__all__ = ["elementary_kernel_svms", "dkn_sweep", "map_network_sweep", "mcnemar_test"]
+__all__ = ["elementary_kernel_svms", "dkn_sweep", "map_network_sweep"]
 
 _C_GRID = (0.1, 1.0, 10.0, 100.0, 1000.0)
 
@@ -194,7 +195,7 @@ def dkn_sweep(
     X_train, X_test : mapping of str to array (n, d) or MultiView
     y_train, y_test : array-like
     C_grid : sequence of float or None
-        ``C`` of every setting chosen by :func:`kmnet.protocols.select_svm_c` (``cv``-fold
+        ``C`` of every setting chosen by :func:`kmnet.experiments.protocols.select_svm_c` (``cv``-fold
         cross-validation on the training split, at the initial weights); ``None`` keeps the
         template's ``C``.
     cv : int or splitter
@@ -284,7 +285,7 @@ def map_network_sweep(
         ``re`` (Eq. 17, in %, output kernel on ``X_train`` against the DKN's), ``accuracy``
         (test), ``build_s`` and ``forward_s`` (test split).
     """
-    from .dm2kmn import DeepKernelMapNetwork
+    from ..dm2kmn import DeepKernelMapNetwork
 
     y_test = np.asarray(y_test)
     K_dkn = dkn.output_kernel(X_train)
@@ -308,25 +309,3 @@ def map_network_sweep(
                 "forward_s": forward_s,
             })
     return pd.DataFrame(rows)
-
-
-def mcnemar_test(y_true, pred_a, pred_b) -> dict:
-    """Exact McNemar test of two classifiers on the same samples.
-
-    Only the samples that exactly one of the two classifies correctly count; under the null
-    hypothesis (equal accuracy) each of them is equally likely to favour either classifier.
-
-    Returns
-    -------
-    dict
-        ``a_only`` and ``b_only`` (samples only A / only B gets right), ``p_value`` (two-sided).
-    """
-    y_true, pred_a, pred_b = (np.asarray(a) for a in (y_true, pred_a, pred_b))
-    if not (y_true.shape == pred_a.shape == pred_b.shape) or y_true.ndim != 1:
-        raise ValueError(f"y_true, pred_a, pred_b must be 1-D of one length, got {y_true.shape}, "
-                         f"{pred_a.shape}, {pred_b.shape}")
-    a_ok, b_ok = pred_a == y_true, pred_b == y_true
-    a_only, b_only = int(np.sum(a_ok & ~b_ok)), int(np.sum(b_ok & ~a_ok))
-    n = a_only + b_only
-    p = 1.0 if n == 0 else float(binomtest(a_only, n, 0.5).pvalue)
-    return {"a_only": a_only, "b_only": b_only, "p_value": p}

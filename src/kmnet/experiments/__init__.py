@@ -1,0 +1,27 @@
+"""The compendium's experiment harness: protocols, method recipes, the paper's numbers, one module
+per chapter's tables, reporting and plotting.
+
+==================================  =================================================================
+module                              what it holds
+==================================  =================================================================
+:mod:`.protocols`                   fit methods on splits, score and time the test part once; the
+                                    DKN / DM2KMN recipes with training-only model selection
+:mod:`.method_names`                the names of the compared methods (rows of Tables 5 and 6)
+:mod:`.views`                       each data set's views as the comparisons read them
+:mod:`.paper`                       the paper's published numbers (Tables 1-6, A1, Figure 2)
+:mod:`.reporting`                   run summaries, ``results/*.csv``, timings
+:mod:`.plotting`                    confusion matrices, relative importance, epoch selection
+:mod:`.notebook`                    the setup cell the chapters share (:func:`notebook_setup`)
+:mod:`.piano_ablations`             chapter 04: Tables 3 and 4, energy and anchor sweeps
+:mod:`.piano_comparison`            chapters 05-06: Table 5, Figure 2-3, RE during learning
+:mod:`.multimodal_comparison`       chapter 07: Table 6 (its methods are also Table 5's)
+==================================  =================================================================
+
+Each module's docstring names the notebooks that use it ("Notebook: ..."). Nothing below this
+package (the core, :mod:`kmnet.features`, :mod:`kmnet.datasets`, :mod:`kmnet.baselines`) imports
+it.
+"""
+
+from .notebook import notebook_setup
+
+__all__ = ["notebook_setup"]

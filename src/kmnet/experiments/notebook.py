@@ -1,0 +1,59 @@
+"""The setup every chapter's first code cell shares.
+
+Notebook: 02_gtzan, 04_piano_ablations, 05_piano_comparison, 06_relative_importance, 07_4mula.
+"""
+
+from __future__ import annotations
+
+__all__ = ["notebook_setup"]
+
+
+def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int = 2, max_colwidth: int | None = None,
+                   extra: tuple = (), **pandas_options) -> str:
+    """Quiet progress-bar warnings, set threads, seed, display options and figure style; print versions.
+
+    Parameters
+    ----------
+    device : str, optional
+        The notebook's ``device`` parameter (None: CUDA when available); only reported.
+    torch_threads : int, optional
+        ``torch.set_num_threads`` (None or 0: torch's default).
+    seed : int, optional
+        ``torch.manual_seed``.
+    precision : int, default 2
+        ``pandas`` display precision.
+    max_colwidth : int, optional
+        ``pandas`` display width of a column.
+    extra : tuple
+        More items for the printed line (e.g. ``("| seeds:", seeds)``).
+    **pandas_options
+        Other ``display.<name>`` options of pandas (e.g. ``width=160``).
+
+    Returns
+    -------
+    str
+        The device the notebook's models run on (``"cuda"`` or ``"cpu"``).
+    """
+    import warnings
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import torch
+
+    from .. import __version__
+
+    warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
+    warnings.filterwarnings("ignore", message=".*IProgress.*")
+    if torch_threads:
+        torch.set_num_threads(int(torch_threads))
+    if seed is not None:
+        torch.manual_seed(int(seed))
+    pd.set_option("display.precision", int(precision))
+    if max_colwidth is not None:
+        pd.set_option("display.max_colwidth", int(max_colwidth))
+    for name, value in pandas_options.items():
+        pd.set_option(f"display.{name}", value)
+    plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+    used = "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu"
+    print("kmnet", __version__, "| torch", torch.__version__, "| device:", used, *extra)
+    return used
