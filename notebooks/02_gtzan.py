@@ -66,10 +66,6 @@ full = False  # True: 3 runs on the artist split, 50 DKN steps, up to 300 epochs
 # %matplotlib inline
 import copy
 import time
-import warnings
-
-warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
-warnings.filterwarnings("ignore", message=".*IProgress.*")
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -79,29 +75,26 @@ from sklearn.base import clone
 from sklearn.preprocessing import MinMaxScaler
 from threadpoolctl import threadpool_limits
 
-import kmnet
 from kmnet import DeepKernelMapNetwork, MultiView
 from kmnet.baselines import tuned_baselines
 from kmnet.datasets import gtzan
 from kmnet.datasets.paths import data_root as resolve_data_root
 from kmnet.metrics import confusion_matrix, modality_importance, relative_error, relative_importance
-from kmnet.plotting import plot_confusions, plot_importance
-from kmnet.protocols import (dkn_method, dm2kmn_methods, estimator_method, fixed_splits, random_splits,
-                             run_protocol, selection_parts, train_with_validation)
-from kmnet.reporting import paper_table, write_results
+from kmnet.datasets.splits import fixed_splits, random_splits
+from kmnet.experiments import notebook_setup
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.plotting import plot_confusions, plot_importance
+from kmnet.experiments.protocols import (dkn_method, dm2kmn_methods, estimator_method, run_protocol, selection_parts,
+                                         train_with_validation)
+from kmnet.experiments.reporting import write_results
 
 if full:
     artist_seeds, dkn_iterations, max_epochs = (0, 1, 2), 50, 300
 # On a small shared machine, OpenBLAS's worker threads spin against each other: the small
 # solves of logistic regression and the MLP ran 30-50x slower with two threads than with one.
 threadpool_limits(int(n_threads))
-torch.set_num_threads(int(n_threads))
-pd.set_option("display.precision", 3)
-pd.set_option("display.width", 160)
-plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 t_start = time.perf_counter()
-print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
-      "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu")
+notebook_setup(device=device, torch_threads=n_threads, precision=3, width=160)
 
 # %% [markdown]
 # ## 1. Data and the two protocols
@@ -129,7 +122,7 @@ print("clips per genre:", pd.Series(table.y).value_counts().sort_index().to_dict
 # * *artist-filtered* (Kereliuk et al. 2015): train 443 / validation 197 / test 290 clips, no
 #   artist on two sides; 70 clips are in no part.
 #
-# **Model selection stays inside the training part** (`kmnet.protocols`):
+# **Model selection stays inside the training part** (`kmnet.experiments.protocols`):
 #
 # * On the random split, hyper-parameters are chosen by stratified 5-fold cross-validation on
 #   the 700 training clips (the paper: "five-fold cross-validation on the training set").

@@ -61,7 +61,6 @@ import re
 import tempfile
 import time
 import warnings
-from pathlib import Path
 
 warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
 warnings.filterwarnings("ignore", message=".*IProgress.*")
@@ -74,16 +73,16 @@ from matplotlib_inline.backend_inline import set_matplotlib_formats
 
 import kmnet
 from kmnet.datasets import piano
-from kmnet.datasets.paths import repo_root
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.reporting import write_results
 from kmnet.features import audio as faudio
 from kmnet.features import mfcc_to_image
-from kmnet.reporting import paper_table, write_results
 
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_colwidth", 120)
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 set_matplotlib_formats("png")  # undo music21's 'retina' (keeps the notebook small)
-out_dir = (repo_root() or Path.cwd().parent) / "data" / "piano"
+out_dir = piano.default_manifest_path().parent
 manifest = piano.load_manifest()
 report = pd.read_csv(out_dir / "build_report.csv", keep_default_na=False)
 info = json.loads((out_dir / "build_info.json").read_text())
@@ -113,7 +112,7 @@ print(cand.to_string())
 print("total candidates:", int(cand["candidates"].sum()))
 
 # %% [markdown]
-# **Selection** (`kmnet.datasets.piano_selection`). The candidates of each period are put in a
+# **Selection** (`kmnet.datasets.piano.selection`). The candidates of each period are put in a
 # deterministic priority order:
 #
 # * the composers take turns, so a period is spread over its composers until the smaller ones run
@@ -150,7 +149,7 @@ beyond = pd.Series({p: d["beyond_caps"] for p, d in info["periods"].items()}, na
 print("\npieces taken beyond a cap because the period was short:\n" + beyond.to_string())
 
 # %% [markdown]
-# **Routes** (`kmnet.datasets.piano_pipeline`, one worker process per piece; every verovio call
+# **Routes** (`kmnet.datasets.piano.pipeline`, one worker process per piece; every verovio call
 # runs in its own subprocess with a time limit, because verovio can crash the interpreter):
 #
 # 1. *text*: a **kern source is used as it is (route `kern`). MusicXML is converted to Humdrum
@@ -502,7 +501,7 @@ print(pd.Series(info["timings_s"], name="seconds").to_string())
 #
 # The features of the later chapters (MFCC statistics, CNN logits on the MFCC image, MiniLM
 # embeddings of the **kern text, **kern bag of words) are stored in `data/piano/features.npz`
-# by `kmnet.datasets.piano_features.build_features()`. Its measured times per stage are in
+# by `kmnet.datasets.piano.features.build_features()`. Its measured times per stage are in
 # `features.json`: `inputs` (reading the **kern texts and WAV excerpts, rendering any that are
 # missing), `audio` (MFCCs, compact log-Mel images, CNN logits on the MFCC images), `text`
 # (MiniLM on up to 8 clips of 512 tokens per piece) and `bow` (the **kern bag of words).
@@ -528,7 +527,7 @@ else:
 #
 # With `full_rebuild = True` (e.g. `make reproduce NB=03_piano_dataset PARAMS="-p full_rebuild true"`)
 # this cell rebuilds the whole set with `piano.build()` and then its features with
-# `piano_features.build_features()`. It **overwrites** `data/piano/manifest.csv`,
+# `piano.features.build_features()`. It **overwrites** `data/piano/manifest.csv`,
 # `build_report.csv`, `build_info.json` and the feature files, and prints the measured time of
 # every stage. With a warm cache (`.cache/kmnet/piano`) the build takes about a minute; from an
 # empty cache it takes the time extrapolated above. The run is off by default, so the book
@@ -536,7 +535,7 @@ else:
 
 # %%
 if full_rebuild:
-    from kmnet.datasets import piano_features
+    from kmnet.datasets.piano import features as piano_features
 
     t0 = time.perf_counter()
     full = piano.build(data_root, workers=workers, progress=False)

@@ -64,11 +64,6 @@ depths = {"2-layer": (), "3-layer": 16, "4-layer": (16, 16)}  # hidden layers of
 full = False  # True: Table 4 and the DKN ablations over three seeds (seed, seed + 1, seed + 2)
 
 # %%
-import warnings
-
-warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
-warnings.filterwarnings("ignore", message=".*IProgress.*")
-
 import time
 
 import matplotlib.pyplot as plt
@@ -76,22 +71,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-import kmnet
 from kmnet import DeepKernelNetwork
-from kmnet.ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep, mcnemar_test
-from kmnet.datasets.piano_features import load_features
-from kmnet.reporting import paper_table, summarize_runs, write_results
+from kmnet.datasets.piano.features import load_features
+from kmnet.experiments import notebook_setup
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.piano_ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep
+from kmnet.experiments.reporting import summarize_runs, write_results
+from kmnet.metrics import mcnemar_test
 
 t_start = time.perf_counter()
-if torch_threads:
-    torch.set_num_threads(int(torch_threads))
-torch.manual_seed(seed)
 seeds = [seed, seed + 1, seed + 2] if full else [seed]
-pd.set_option("display.precision", 2)
-plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
-print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
-      "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu",
-      "| seeds:", seeds)
+notebook_setup(device=device, torch_threads=torch_threads, seed=seed, precision=2, extra=("| seeds:", seeds))
 
 # %% [markdown]
 # ## 1. The data
@@ -112,7 +102,7 @@ counts
 # ## 2. Table 3: SVMs on elementary kernels
 #
 # One SVM per (feature, kernel); its `C` is chosen by five-fold cross-validation on the
-# training split (`kmnet.ablations.elementary_kernel_svms`, the model of
+# training split (`kmnet.experiments.piano_ablations.elementary_kernel_svms`, the model of
 # `kmnet.baselines.KernelSVC` with one Gram matrix per kernel). The kernels are
 # cosine-normalised; features are standardised before the linear, polynomial (degree 2) and
 # RBF kernels. Accuracy on the test split, in %.
@@ -220,7 +210,7 @@ for feat, r in order_check.iterrows():
 # The 3-layer DKN on audio MFCCs + text with four kernels per modality (eight input units) and
 # 8, 16, 24 or 32 hidden units, balanced class weights. `C` is chosen for each network by
 # five-fold cross-validation on the training split at the network's initial weights
-# (`kmnet.protocols.select_svm_c`); the weights are then learned by the alternating SVM /
+# (`kmnet.experiments.protocols.select_svm_c`); the weights are then learned by the alternating SVM /
 # gradient steps (at most `dkn_max_iter`). The training time is that of the learning, the
 # selection of `C` is listed apart.
 

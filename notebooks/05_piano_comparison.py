@@ -54,11 +54,6 @@ time_repeat = 3  # forward times are the median of this many predictions of the 
 full = False  # True: 50 DKN iterations, up to 100 DM2KMN epochs, 200 MLP epochs
 
 # %%
-import warnings
-
-warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
-warnings.filterwarnings("ignore", message=".*IProgress.*")
-
 import time
 
 import matplotlib.pyplot as plt
@@ -68,24 +63,21 @@ import torch
 
 import kmnet
 from kmnet import DeepKernelMapNetwork
-from kmnet import multimodal_comparison as mmc
-from kmnet import piano_comparison as pc
-from kmnet.datasets.piano_features import load_features
+from kmnet.datasets.piano.features import load_features
+from kmnet.datasets.splits import fixed_splits
+from kmnet.experiments import method_names as M
+from kmnet.experiments import notebook_setup
+from kmnet.experiments import piano_comparison as pc
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.plotting import plot_confusions, plot_epoch_selection
+from kmnet.experiments.protocols import run_protocol
+from kmnet.experiments.reporting import write_results
+from kmnet.experiments.views import piano_views
 from kmnet.metrics import confusion_matrix
-from kmnet.plotting import plot_confusions
-from kmnet.protocols import fixed_splits, run_protocol
-from kmnet.reporting import paper_table, write_results
 
 if full:
     dkn_max_iter, dm2kmn_max_epochs, mlp_epochs = 50, 100, 200
-if torch_threads:
-    torch.set_num_threads(int(torch_threads))
-torch.manual_seed(int(seeds[0]))
-pd.set_option("display.precision", 2)
-pd.set_option("display.max_colwidth", 60)
-plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
-print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
-      "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu")
+notebook_setup(device=device, torch_threads=torch_threads, seed=seeds[0], precision=2, max_colwidth=60)
 
 # %% [markdown]
 # ## 1. The data and the split
@@ -108,7 +100,7 @@ print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
 
 # %%
 F = load_features(features_path)
-views, y, train_idx, test_idx, image_shape = pc.piano_views(F, audio=audio_feature)
+views, y, train_idx, test_idx, image_shape = piano_views(F, audio=audio_feature)
 labels = sorted(np.unique(y))
 counts = pd.crosstab(pd.Series(y, name="period"), pd.Series(F.manifest["split"].to_numpy(), name="split"))
 t2 = paper_table("table2")
@@ -203,14 +195,14 @@ show[["modality", "method", "ours", "paper_method", "paper", "RE", "paper_RE"]]
 
 # %%
 ft = table.set_index("method")["forward_s"]
-ratio = ft[mmc.DKN] / ft[mmc.LEARNED_DM2KMN]
+ratio = ft[M.DKN] / ft[M.LEARNED_DM2KMN]
 p5 = paper_table("table5").set_index("method")
 p_ratio = p5.loc["Multi-modal DKNs", "paper_time_s"] / p5.loc["Learned DM2KMN", "paper_time_s"]
-anchors_used = result.models[("piano", splits[0].run, mmc.LEARNED_DM2KMN)].anchor_index_.size
+anchors_used = result.models[("piano", splits[0].run, M.LEARNED_DM2KMN)].anchor_index_.size
 times = pd.DataFrame({
-    "ours (s)": [ft[mmc.DKN], ft[mmc.INITIAL_DM2KMN], ft[mmc.LEARNED_DM2KMN]],
+    "ours (s)": [ft[M.DKN], ft[M.INITIAL_DM2KMN], ft[M.LEARNED_DM2KMN]],
     "paper (s)": [p5.loc["Multi-modal DKNs", "paper_time_s"], np.nan, p5.loc["Learned DM2KMN", "paper_time_s"]],
-}, index=[mmc.DKN, mmc.INITIAL_DM2KMN, mmc.LEARNED_DM2KMN])
+}, index=[M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN])
 print(f"test set of {len(test_idx)} pieces; DM2KMN with |S| = {anchors_used} anchors; device: "
       f"{'cuda' if (device or ('cuda' if torch.cuda.is_available() else 'cpu')) == 'cuda' else 'cpu'}")
 print(f"DKN / learned DM2KMN forward time: ours {ratio:.2f}x, paper {p_ratio:.2f}x "
@@ -225,7 +217,7 @@ times
 # and times them on the same test set, with their RE, to show where the speed-up comes from.
 
 # %%
-dkn0 = result.models[("piano", splits[0].run, mmc.DKN)]
+dkn0 = result.models[("piano", splits[0].run, M.DKN)]
 X_fit = kmnet.MultiView({k: views[k][train_idx] for k in ("audio", "text")})
 X_test = kmnet.MultiView({k: views[k][test_idx] for k in ("audio", "text")})
 K_dkn = dkn0.output_kernel(X_fit)
@@ -273,10 +265,10 @@ print(f"{len(rev)} of {len(paper_order) * (len(paper_order) - 1) // 2} pairs of 
 big
 
 # %%
-fusions = [pc.CNN_BOW, mmc.DCN, mmc.CONCAT, mmc.LATE, mmc.HYBRID]
+fusions = [M.CNN_BOW, M.DCN, M.CONCAT, M.LATE, M.HYBRID]
 best_fusion = max(fusions, key=lambda m: ours[m])
-learned, initial, dkn = ours[mmc.LEARNED_DM2KMN], ours[mmc.INITIAL_DM2KMN], ours[mmc.DKN]
-singles = [pc.AUDIO_HI, pc.AUDIO_CNN, pc.AUDIO_DKN, pc.TEXT_HI, pc.TEXT_MLP, pc.TEXT_DKN]
+learned, initial, dkn = ours[M.LEARNED_DM2KMN], ours[M.INITIAL_DM2KMN], ours[M.DKN]
+singles = [M.AUDIO_HI, M.AUDIO_CNN, M.AUDIO_DKN, M.TEXT_HI, M.TEXT_MLP, M.TEXT_DKN]
 best_single = max(singles, key=lambda m: ours[m])
 pv = table.set_index("method")["paper_value"]
 
@@ -291,14 +283,14 @@ def _cmp(a, b, what):
             + ("same direction as the paper" if np.sign(d) == np.sign(pd_) else "OPPOSITE to the paper"))
 
 
-print(_cmp(mmc.LEARNED_DM2KMN, mmc.DKN, "the multi-modal DKN"))
-print(_cmp(mmc.LEARNED_DM2KMN, mmc.INITIAL_DM2KMN, "the initial DM2KMN"))
-print(_cmp(mmc.LEARNED_DM2KMN, best_fusion, f"the best fusion baseline ({best_fusion})"))
-print(_cmp(mmc.DKN, best_single, f"the best single-modality method ({best_single})"))
-print(_cmp(pc.TEXT_DKN, pc.AUDIO_DKN, "the audio DKN"))
+print(_cmp(M.LEARNED_DM2KMN, M.DKN, "the multi-modal DKN"))
+print(_cmp(M.LEARNED_DM2KMN, M.INITIAL_DM2KMN, "the initial DM2KMN"))
+print(_cmp(M.LEARNED_DM2KMN, best_fusion, f"the best fusion baseline ({best_fusion})"))
+print(_cmp(M.DKN, best_single, f"the best single-modality method ({best_single})"))
+print(_cmp(M.TEXT_DKN, M.AUDIO_DKN, "the audio DKN"))
 beaten = [m for m in fusions if ours[m] > learned]
 print(f"fusion baselines ahead of the learned DM2KMN: {', '.join(beaten) if beaten else 'none'} "
-      f"(paper: {'none' if (pv[fusions] < pv[mmc.LEARNED_DM2KMN]).all() else 'some'})")
+      f"(paper: {'none' if (pv[fusions] < pv[M.LEARNED_DM2KMN]).all() else 'some'})")
 
 # %% [markdown]
 # **Looking for the reasons.** Three diagnostics: (a) training against test accuracy, i.e. how
@@ -311,45 +303,36 @@ diag = result.diagnostics()
 diag
 
 # %%
-fig, axes = plt.subplots(1, len(splits), figsize=(3.6 * len(splits), 3), sharey=True, squeeze=False)
-for ax, s in zip(axes[0], splits):
-    curve = result.info[("piano", s.run, mmc.LEARNED_DM2KMN)]["curve"]
-    ax.plot(curve["epoch"], curve["val_loss"], "o-", label="held-out cross-entropy")
-    ax.plot(curve["epoch"], 1 - curve["val_accuracy"], "s--", label="held-out error")
-    ax.plot(curve["epoch"], 1 - curve["train_accuracy"], "^:", label="training error")
-    ax.axvline(curve.loc[curve["best"], "epoch"].iloc[0], color="k", lw=0.8)
-    ax.set_title(f"run {s.run}: DM2KMN epoch selection")
-    ax.set_xlabel("epoch")
-axes[0, 0].legend(fontsize=8)
+fig = plot_epoch_selection(result, M.LEARNED_DM2KMN, held_out="held-out", title="DM2KMN epoch selection")
 plt.show()
 
 # %%
 lines = []
-p_audio = max(pv[[pc.AUDIO_HI, pc.AUDIO_CNN, pc.AUDIO_DKN]])
-p_text = max(pv[[pc.TEXT_HI, pc.TEXT_MLP, pc.TEXT_DKN]])
-o_audio = max(ours[[pc.AUDIO_HI, pc.AUDIO_CNN, pc.AUDIO_DKN]])
-o_text = max(ours[[pc.TEXT_HI, pc.TEXT_MLP, pc.TEXT_DKN]])
+p_audio = max(pv[[M.AUDIO_HI, M.AUDIO_CNN, M.AUDIO_DKN]])
+p_text = max(pv[[M.TEXT_HI, M.TEXT_MLP, M.TEXT_DKN]])
+o_audio = max(ours[[M.AUDIO_HI, M.AUDIO_CNN, M.AUDIO_DKN]])
+o_text = max(ours[[M.TEXT_HI, M.TEXT_MLP, M.TEXT_DKN]])
 lines.append(f"Best single modality: ours audio {o_audio:.1f}% / text {o_text:.1f}%; paper audio {p_audio:.1f}% / "
              f"text {p_text:.1f}%. The {'text' if o_text > o_audio else 'audio'} view is the stronger one here "
              f"({'as' if (o_text > o_audio) == (p_text > p_audio) else 'unlike'} in the paper).")
 gain_ours = ours[best_fusion] - max(o_audio, o_text)
 gain_paper = pv[fusions].max() - max(p_audio, p_text)
 lines.append(f"The best fusion baseline adds {gain_ours:+.1f} points to the best single modality "
-             f"(paper {gain_paper:+.1f}); the multi-modal DKN adds {ours[mmc.DKN] - max(o_audio, o_text):+.1f} "
-             f"(paper {pv[mmc.DKN] - max(p_audio, p_text):+.1f}).")
-lines.append(f"Over-fitting: the multi-modal DKN fits {diag.loc[mmc.DKN, 'train_accuracy']:.0f}% of its training "
-             f"pieces and the learned DM2KMN {diag.loc[mmc.LEARNED_DM2KMN, 'train_accuracy']:.0f}% (test "
-             f"{diag.loc[mmc.DKN, 'test_accuracy']:.1f}% and {diag.loc[mmc.LEARNED_DM2KMN, 'test_accuracy']:.1f}%); "
-             f"the held-out pieces chose {diag.loc[mmc.LEARNED_DM2KMN, 'epochs']} epochs (cap {dm2kmn_max_epochs}).")
-lines.append(f"RE of the initial DM2KMN: {table.set_index('method').loc[mmc.INITIAL_DM2KMN, 're']:.3f}% "
+             f"(paper {gain_paper:+.1f}); the multi-modal DKN adds {ours[M.DKN] - max(o_audio, o_text):+.1f} "
+             f"(paper {pv[M.DKN] - max(p_audio, p_text):+.1f}).")
+lines.append(f"Over-fitting: the multi-modal DKN fits {diag.loc[M.DKN, 'train_accuracy']:.0f}% of its training "
+             f"pieces and the learned DM2KMN {diag.loc[M.LEARNED_DM2KMN, 'train_accuracy']:.0f}% (test "
+             f"{diag.loc[M.DKN, 'test_accuracy']:.1f}% and {diag.loc[M.LEARNED_DM2KMN, 'test_accuracy']:.1f}%); "
+             f"the held-out pieces chose {diag.loc[M.LEARNED_DM2KMN, 'epochs']} epochs (cap {dm2kmn_max_epochs}).")
+lines.append(f"RE of the initial DM2KMN: {table.set_index('method').loc[M.INITIAL_DM2KMN, 're']:.3f}% "
              f"(paper {pv.pipe(lambda _: p5.loc['Initial DM2KMN', 'paper_re']):.3f}%); after learning "
-             f"{table.set_index('method').loc[mmc.LEARNED_DM2KMN, 're']:.3f}% (paper {p5.loc['Learned DM2KMN', 'paper_re']:.3f}%): "
+             f"{table.set_index('method').loc[M.LEARNED_DM2KMN, 're']:.3f}% (paper {p5.loc['Learned DM2KMN', 'paper_re']:.3f}%): "
              + ("learning moves the network away from the DKN's kernel, as in the paper."
-                if table.set_index('method').loc[mmc.LEARNED_DM2KMN, 're'] > table.set_index('method').loc[mmc.INITIAL_DM2KMN, 're']
+                if table.set_index('method').loc[M.LEARNED_DM2KMN, 're'] > table.set_index('method').loc[M.INITIAL_DM2KMN, 're']
                 else "learning did not move the network away from the DKN's kernel."))
 d_ld = learned - dkn
-ep = result.runs.loc[result.runs["method"] == mmc.LEARNED_DM2KMN, "epochs"]
-sel = [result.info[("piano", s.run, mmc.LEARNED_DM2KMN)]["curve"] for s in splits]
+ep = result.runs.loc[result.runs["method"] == M.LEARNED_DM2KMN, "epochs"]
+sel = [result.info[("piano", s.run, M.LEARNED_DM2KMN)]["curve"] for s in splits]
 va0 = np.mean([100 * c["val_accuracy"].iloc[0] for c in sel])
 vab = np.mean([100 * c.loc[c["best"], "val_accuracy"].iloc[0] for c in sel])
 vl0 = np.mean([c["val_loss"].iloc[0] for c in sel])
@@ -359,13 +342,13 @@ lines.append(f"The epoch selection stopped at the cap ({dm2kmn_max_epochs}) in {
              f"to {vlb:.3f} and changed the accuracy from {va0:.1f}% to {vab:.1f}% (mean over runs)"
              + (": the criterion rewards sharper probabilities more than it rewards more correct pieces."
                 if vlb < vl0 and vab <= va0 else "."))
-lines.append(f"Our multi-modal DKN reaches {dkn:.1f}% (paper {pv[mmc.DKN]:.1f}%) and our text DKN alone "
-             f"{ours[pc.TEXT_DKN]:.1f}% (paper {pv[pc.TEXT_DKN]:.1f}%); the audio view is much weaker than the paper's "
+lines.append(f"Our multi-modal DKN reaches {dkn:.1f}% (paper {pv[M.DKN]:.1f}%) and our text DKN alone "
+             f"{ours[M.TEXT_DKN]:.1f}% (paper {pv[M.TEXT_DKN]:.1f}%); the audio view is much weaker than the paper's "
              f"(best audio method {o_audio:.1f}% vs {p_audio:.1f}%), so fusion and end-to-end learning have "
-             f"{'less' if dkn > pv[mmc.DKN] else 'no less'} room above the DKN than in the paper.")
+             f"{'less' if dkn > pv[M.DKN] else 'no less'} room above the DKN than in the paper.")
 lines.append(
     f"The learned DM2KMN changes the DKN's accuracy by {d_ld:+.2f} points "
-    f"(paper {pv[mmc.LEARNED_DM2KMN] - pv[mmc.DKN]:+.2f}); " +
+    f"(paper {pv[M.LEARNED_DM2KMN] - pv[M.DKN]:+.2f}); " +
     ("the difference is within two standard errors of one accuracy (see the paired comparison below)."
      if abs(d_ld) < 2 * se else "the difference exceeds two standard errors of one accuracy."))
 print("\n".join(lines))
@@ -378,8 +361,8 @@ print("\n".join(lines))
 # %%
 from scipy.stats import binomtest
 
-pairs = [(mmc.LEARNED_DM2KMN, mmc.DKN), (mmc.LEARNED_DM2KMN, mmc.INITIAL_DM2KMN), (mmc.LEARNED_DM2KMN, best_fusion),
-         (mmc.DKN, best_single)]
+pairs = [(M.LEARNED_DM2KMN, M.DKN), (M.LEARNED_DM2KMN, M.INITIAL_DM2KMN), (M.LEARNED_DM2KMN, best_fusion),
+         (M.DKN, best_single)]
 pred = result.predictions.pivot_table(index=["run", "index"], columns="method", values="y_pred", aggfunc="first")
 truth = result.predictions.drop_duplicates(["run", "index"]).set_index(["run", "index"])["y_true"].sort_index()
 rows = []
@@ -408,8 +391,8 @@ for (a, b), g in paired.groupby(["A", "B"], sort=False):
 # DM2KMN.
 
 # %%
-panels = {"HI + SVM, text": pc.TEXT_HI, "DKN, text": pc.TEXT_DKN, "multi-modal DKN": mmc.DKN,
-          "learned DM2KMN": mmc.LEARNED_DM2KMN}
+panels = {"HI + SVM, text": M.TEXT_HI, "DKN, text": M.TEXT_DKN, "multi-modal DKN": M.DKN,
+          "learned DM2KMN": M.LEARNED_DM2KMN}
 cms = {}
 for title, name in panels.items():
     p = result.predictions[result.predictions["method"] == name]

@@ -49,36 +49,28 @@ trace_every = 5  # record the trace every this many epochs
 full = False  # True: 50 DKN iterations, up to 100 DM2KMN epochs, a 100-epoch trace
 
 # %%
-import warnings
-
-warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
-warnings.filterwarnings("ignore", message=".*IProgress.*")
-
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 
 import kmnet
-from kmnet import multimodal_comparison as mmc
-from kmnet import piano_comparison as pc
-from kmnet.datasets.piano_features import load_features
+from kmnet.datasets.piano.features import load_features
+from kmnet.datasets.splits import fixed_splits
+from kmnet.experiments import method_names as M
+from kmnet.experiments import notebook_setup
+from kmnet.experiments import piano_comparison as pc
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.plotting import plot_importance
+from kmnet.experiments.protocols import dkn_method, dm2kmn_methods, run_protocol
+from kmnet.experiments.reporting import write_results
+from kmnet.experiments.views import piano_views
 from kmnet.metrics import modality_importance, relative_importance
-from kmnet.plotting import plot_importance
-from kmnet.protocols import dkn_method, dm2kmn_methods, fixed_splits, run_protocol
-from kmnet.reporting import paper_table, write_results
 
 if full:
     dkn_max_iter, dm2kmn_max_epochs, trace_epochs = 50, 100, 100
-if torch_threads:
-    torch.set_num_threads(int(torch_threads))
-torch.manual_seed(int(seeds[0]))
-pd.set_option("display.precision", 3)
-plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
-print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
-      "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu")
+notebook_setup(device=device, torch_threads=torch_threads, seed=seeds[0], precision=3)
 
 # %% [markdown]
 # ## 1. The networks
@@ -92,11 +84,11 @@ print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
 
 # %%
 F = load_features(features_path)
-views, y, train_idx, test_idx, _ = pc.piano_views(F, audio=audio_feature)
+views, y, train_idx, test_idx, _ = piano_views(F, audio=audio_feature)
 views = {k: views[k] for k in ("audio", "text")}
-methods = [dkn_method(mmc.DKN, C=dkn_C, hidden=int(dkn_hidden), max_iter=int(dkn_max_iter), class_weight="balanced",
+methods = [dkn_method(M.DKN, C=dkn_C, hidden=int(dkn_hidden), max_iter=int(dkn_max_iter), class_weight="balanced",
                       device=device),
-           *dm2kmn_methods(dkn=mmc.DKN, initial=mmc.INITIAL_DM2KMN, learned=mmc.LEARNED_DM2KMN,
+           *dm2kmn_methods(dkn=M.DKN, initial=M.INITIAL_DM2KMN, learned=M.LEARNED_DM2KMN,
                            anchors=dm2kmn_anchors, max_epochs=int(dm2kmn_max_epochs), check_every=5, patience=2,
                            class_weight="balanced", device=device)]
 splits = fixed_splits(train_idx, test_idx, seeds=[int(s) for s in seeds], protocol="piano")
@@ -123,11 +115,11 @@ def _ri(name):
                       for s in splits], axis=1)
 
 
-ri_runs = {name: _ri(name) for name in (mmc.DKN, mmc.INITIAL_DM2KMN, mmc.LEARNED_DM2KMN)}
-units = relative_importance(result.models[("piano", splits[0].run, mmc.DKN)])[["modality", "kernel"]]
-ri = pd.DataFrame({k: ri_runs[k].mean(axis=1) for k in (mmc.DKN, mmc.LEARNED_DM2KMN)})
+ri_runs = {name: _ri(name) for name in (M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN)}
+units = relative_importance(result.models[("piano", splits[0].run, M.DKN)])[["modality", "kernel"]]
+ri = pd.DataFrame({k: ri_runs[k].mean(axis=1) for k in (M.DKN, M.LEARNED_DM2KMN)})
 ri_err = pd.DataFrame({k: ri_runs[k].std(axis=1, ddof=1) if len(splits) > 1 else 0 * ri[k]
-                       for k in (mmc.DKN, mmc.LEARNED_DM2KMN)})
+                       for k in (M.DKN, M.LEARNED_DM2KMN)})
 ax = plot_importance(ri, err=ri_err, title=f"Figure 2 (reconstructed piano set): RI of the 8 input kernels, "
                                            f"mean ± std over {len(splits)} runs")
 plt.show()
@@ -136,7 +128,7 @@ ri.assign(**{f"{k} std": ri_err[k] for k in ri_err})
 # %% tags=["nbval-check-output"]
 print("input kernels:", list(ri.index))
 print("RI of every network sums to 100%:", bool(all(np.allclose(r.sum(), 100.0) for r in ri_runs.values())))
-print("initial DM2KMN has the DKN's RI:", bool(np.allclose(ri_runs[mmc.INITIAL_DM2KMN], ri_runs[mmc.DKN])))
+print("initial DM2KMN has the DKN's RI:", bool(np.allclose(ri_runs[M.INITIAL_DM2KMN], ri_runs[M.DKN])))
 
 # %% [markdown]
 # **Modality totals** beside the paper's (the sum of RI over each modality's four kernels).
@@ -144,8 +136,8 @@ print("initial DM2KMN has the DKN's RI:", bool(np.allclose(ri_runs[mmc.INITIAL_D
 # %%
 paper_tot = paper_table("figure2_totals")
 tot_runs = {k: pd.DataFrame({s.run: modality_importance(units.assign(ri=ri_runs[k][s.run])) for s in splits})
-            for k in (mmc.DKN, mmc.LEARNED_DM2KMN)}
-paper_row = {mmc.DKN: "Multi-modal DKN", mmc.LEARNED_DM2KMN: "Learned DM2KMN"}
+            for k in (M.DKN, M.LEARNED_DM2KMN)}
+paper_row = {M.DKN: "Multi-modal DKN", M.LEARNED_DM2KMN: "Learned DM2KMN"}
 totals = pd.DataFrame([{"network": k, "modality": mod, "mean": t.loc[mod].mean(),
                         "std": t.loc[mod].std(ddof=1) if len(splits) > 1 else np.nan,
                         "paper_value": paper_tot.loc[paper_row[k], mod]}
@@ -162,19 +154,19 @@ fig2 = pd.concat([
 write_results(fig2[["network", "unit", "modality", "kernel", "mean", "std", "runs", "paper_value"]], "figure2")
 d_tot = totals.set_index(["network", "modality"])
 lines = []
-for k in (mmc.DKN, mmc.LEARNED_DM2KMN):
+for k in (M.DKN, M.LEARNED_DM2KMN):
     a, pa = d_tot.loc[(k, "audio"), "mean"], d_tot.loc[(k, "audio"), "paper_value"]
     lines.append(f"{k}: audio {a:.2f}% / text {100 - a:.2f}% (paper {pa:.2f}% / {100 - pa:.2f}%): the "
                  f"{'audio' if a > 50 else 'text'} kernels carry more, "
                  + ("as in the paper." if (a > 50) == (pa > 50) else "unlike the paper."))
-shift, p_shift = (d_tot.loc[(mmc.LEARNED_DM2KMN, "audio"), "mean"] - d_tot.loc[(mmc.DKN, "audio"), "mean"],
-                  d_tot.loc[(mmc.LEARNED_DM2KMN, "audio"), "paper_value"] - d_tot.loc[(mmc.DKN, "audio"), "paper_value"])
+shift, p_shift = (d_tot.loc[(M.LEARNED_DM2KMN, "audio"), "mean"] - d_tot.loc[(M.DKN, "audio"), "mean"],
+                  d_tot.loc[(M.LEARNED_DM2KMN, "audio"), "paper_value"] - d_tot.loc[(M.DKN, "audio"), "paper_value"])
 lines.append(f"Learning moves {abs(shift):.2f} points of importance {'to' if shift < 0 else 'away from'} the text "
              f"kernels (paper: {abs(p_shift):.2f} points {'to' if p_shift < 0 else 'away from'} them).")
-top = ri[mmc.DKN].idxmax(), ri[mmc.LEARNED_DM2KMN].idxmax()
-lines.append(f"Most important single kernel: {top[0]} in the DKN ({ri[mmc.DKN].max():.1f}%), {top[1]} in the "
-             f"learned DM2KMN ({ri[mmc.LEARNED_DM2KMN].max():.1f}%); least: {ri[mmc.DKN].idxmin()} "
-             f"({ri[mmc.DKN].min():.1f}%) and {ri[mmc.LEARNED_DM2KMN].idxmin()} ({ri[mmc.LEARNED_DM2KMN].min():.1f}%).")
+top = ri[M.DKN].idxmax(), ri[M.LEARNED_DM2KMN].idxmax()
+lines.append(f"Most important single kernel: {top[0]} in the DKN ({ri[M.DKN].max():.1f}%), {top[1]} in the "
+             f"learned DM2KMN ({ri[M.LEARNED_DM2KMN].max():.1f}%); least: {ri[M.DKN].idxmin()} "
+             f"({ri[M.DKN].min():.1f}%) and {ri[M.LEARNED_DM2KMN].idxmin()} ({ri[M.LEARNED_DM2KMN].min():.1f}%).")
 print("\n".join(lines))
 
 # %% [markdown]
@@ -192,7 +184,7 @@ print("\n".join(lines))
 # learning then optimises classification, not kernel fidelity, and moves it away.
 
 # %%
-re_tab = (result.runs[result.runs["method"].isin([mmc.INITIAL_DM2KMN, mmc.LEARNED_DM2KMN])]
+re_tab = (result.runs[result.runs["method"].isin([M.INITIAL_DM2KMN, M.LEARNED_DM2KMN])]
           .groupby("method", sort=False)
           .agg(re_mean=("re", "mean"), re_std=("re", "std"), accuracy=("accuracy", "mean"),
                epochs=("epochs", lambda e: ", ".join(f"{int(v)}" for v in e))))
@@ -203,7 +195,7 @@ re_tab["paper_accuracy"] = [p5.loc["Initial DM2KMN", "paper_mean"], p5.loc["Lear
 re_tab
 
 # %% tags=["nbval-check-output"]
-r0 = result.runs.loc[result.runs["method"] == mmc.INITIAL_DM2KMN, "re"]
+r0 = result.runs.loc[result.runs["method"] == M.INITIAL_DM2KMN, "re"]
 print("RE of the initial DM2KMN below 5% in every run:", bool((r0 < 5).all()))
 
 # %% [markdown]
@@ -219,8 +211,8 @@ curves = []
 for s in splits:
     X_fit = kmnet.MultiView({k: views[k][s.fit_index] for k in views})
     X_test = kmnet.MultiView({k: views[k][s.test] for k in views})
-    c = pc.re_during_learning(result.models[("piano", s.run, mmc.INITIAL_DM2KMN)],
-                              result.models[("piano", s.run, mmc.DKN)], X_fit, y[s.fit_index],
+    c = pc.re_during_learning(result.models[("piano", s.run, M.INITIAL_DM2KMN)],
+                              result.models[("piano", s.run, M.DKN)], X_fit, y[s.fit_index],
                               epochs=int(trace_epochs), check_every=int(trace_every), X_eval=X_test, y_eval=y[s.test],
                               seed=s.seed)
     curves.append(c.assign(run=s.run, seed=s.seed).rename(columns={"eval_accuracy": "test_accuracy"}))
@@ -235,7 +227,7 @@ for ax, cols in ((a1, ["re"]), (a2, ["train_accuracy", "test_accuracy"])):
         m, sd = mean_curve[(col, "mean")], mean_curve[(col, "std")].fillna(0)
         ax.plot(m.index, m, "o-", ms=3, label=col.replace("_", " "))
         ax.fill_between(m.index, m - sd, m + sd, alpha=0.2)
-    for e in result.runs.loc[result.runs["method"] == mmc.LEARNED_DM2KMN, "epochs"]:
+    for e in result.runs.loc[result.runs["method"] == M.LEARNED_DM2KMN, "epochs"]:
         ax.axvline(e, color="k", ls=":", lw=0.8)
     ax.set_xlabel("end-to-end epoch")
 a1.axhline(p5.loc["Learned DM2KMN", "paper_re"], color="C3", ls="--", lw=1, label="paper, learned")

@@ -60,45 +60,32 @@ dm2kmn_max_epochs = 60  # at most this many end-to-end epochs; the number is cho
 full = False  # True: the paper's |S| (all training samples), 100 DM2KMN epochs, 50 DKN iterations, 200 MLP epochs
 
 # %%
-import warnings
-
-warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
-warnings.filterwarnings("ignore", message=".*IProgress.*")
-
 import time
 
 import librosa
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.metrics import balanced_accuracy_score
 
-import kmnet
-from kmnet import multimodal_comparison as mmc
 from kmnet.datasets import fourmula, lyrics
-from kmnet.datasets.lyrics_features import (
-    extract_lyrics_features,
-    load_lyrics_features,
-    verify_lyrics_features,
-)
+from kmnet.datasets.lyrics import extract_lyrics_features, load_lyrics_features, verify_lyrics_features
 from kmnet.datasets.paths import data_root as find_data_root
+from kmnet.datasets.splits import Split, random_split_811
+from kmnet.experiments import method_names as M
+from kmnet.experiments import multimodal_comparison as mmc
+from kmnet.experiments import notebook_setup
+from kmnet.experiments.paper import paper_table
+from kmnet.experiments.plotting import plot_confusions, plot_epoch_selection
+from kmnet.experiments.protocols import run_protocol
+from kmnet.experiments.reporting import write_results
+from kmnet.experiments.views import fourmula_views, lyrics_views
 from kmnet.metrics import confusion_matrix, modality_importance, relative_importance
-from kmnet.plotting import plot_confusions
-from kmnet.protocols import Split, run_protocol
-from kmnet.reporting import paper_table, write_results
 
 if full:
     dm2kmn_anchors, dm2kmn_max_epochs, dkn_max_iter, mlp_epochs = None, 100, 50, 200
-if torch_threads:
-    torch.set_num_threads(int(torch_threads))
-torch.manual_seed(int(seeds[0]))
-pd.set_option("display.precision", 2)
-pd.set_option("display.max_colwidth", 60)
-plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 on_4mula = fourmula_root is not None and str(fourmula_root) != ""
-print("kmnet", kmnet.__version__, "| torch", torch.__version__, "| device:",
-      "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu")
+notebook_setup(device=device, torch_threads=torch_threads, seed=seeds[0], precision=2, max_colwidth=60)
 print("Table 6 runs on:", "4MuLA (fourmula_root)" if on_4mula else "the lyrics + audio-descriptor stand-in")
 
 # %% [markdown]
@@ -171,7 +158,7 @@ if on_4mula:
     feats4 = fourmula.extract_fourmula_features(manifest, audio_features=("cnn", "image"), cnn=cnn,
                                                 text_encoder=text_encoder, pooling=text_pooling,
                                                 progress=False, device=device)
-    views, y = mmc.fourmula_views(feats4, manifest)
+    views, y = fourmula_views(feats4, manifest)
     image_view, image_shape = "image", tuple(feats4.audio["image"].shape[1:])
     dataset_name = f"4MuLA ({len(y)} tracks, {len(np.unique(y))} genres)"
     audio_label, text_label = "Audio MFCCs", "Lyrics"
@@ -189,7 +176,7 @@ else:
     else:
         text_X = stored.text
         feature_check = verify_lyrics_features(stored, songs, n=n_check, device=device)
-    views = mmc.lyrics_views(songs.audio, text_X, songs.texts)
+    views = lyrics_views(songs.audio, text_X, songs.texts)
     y = songs.y
     image_view, image_shape = None, None
     dataset_name = f"lyrics stand-in ({len(y)} songs, {len(np.unique(y))} genres)"
@@ -219,7 +206,7 @@ if feature_check is not None and "match" in feature_check:
 # %%
 splits = []
 for run, seed in enumerate(seeds):
-    tr, va, te = fourmula.random_split_811(len(y), seed=int(seed))
+    tr, va, te = random_split_811(len(y), seed=int(seed))
     splits.append(Split("8:1:1", run, tr, te, va, int(seed)))
 split_table = pd.DataFrame({f"run {s.run} (seed {s.seed})": pd.Series(y[s.test]).value_counts() for s in splits})
 split_table.index.name = "test songs per genre"
@@ -293,9 +280,9 @@ se = 100 * np.sqrt(summary["mean"].mean() / 100 * (1 - summary["mean"].mean() / 
 ours = table.set_index("method")["mean"]
 paper_order = table.dropna(subset=["paper_value"]).sort_values("paper_value", ascending=False)["method"].tolist()
 our_order = table.dropna(subset=["paper_value"]).sort_values("mean", ascending=False)["method"].tolist()
-fusions = [mmc.bow_method_name(image_view), mmc.DCN, mmc.CONCAT, mmc.LATE, mmc.HYBRID]
+fusions = [M.bow_method_name(image_view), M.DCN, M.CONCAT, M.LATE, M.HYBRID]
 best_fusion = max(fusions, key=lambda m: ours[m])
-dm = ours[mmc.LEARNED_DM2KMN]
+dm = ours[M.LEARNED_DM2KMN]
 print(f"majority class on the test parts: {np.mean(majority):.1f}% (per run: {', '.join(f'{m:.0f}' for m in majority)})")
 print(f"one run's test part has {int(test_sizes.mean())} songs: the binomial standard error of one accuracy "
       f"near {summary['mean'].mean():.0f}% is about {se:.1f} points")
@@ -307,8 +294,8 @@ print(f"learned DM2KMN {dm:.1f}% vs best fusion baseline ({best_fusion}) {ours[b
       + f" by {abs(dm - ours[best_fusion]):.1f} points; the standard error of a difference of two {len(splits)}-run "
       f"means is about {se_diff:.1f} points, so the difference is "
       + ("within" if abs(dm - ours[best_fusion]) < 2 * se_diff else "outside") + " two standard errors")
-print(f"single modalities: audio MLP {ours[mmc.AUDIO_MLP]:.1f}%, lyrics MLP {ours[mmc.TEXT_MLP]:.1f}%, "
-      f"audio DKN {ours[mmc.AUDIO_DKN]:.1f}%, lyrics DKN {ours[mmc.TEXT_DKN]:.1f}%")
+print(f"single modalities: audio MLP {ours[M.AUDIO_MLP]:.1f}%, lyrics MLP {ours[M.LYRICS_MLP]:.1f}%, "
+      f"audio DKN {ours[M.AUDIO_DKN]:.1f}%, lyrics DKN {ours[M.LYRICS_DKN]:.1f}%")
 
 # %% [markdown]
 # **Over-fitting and model selection.** Training accuracy (on training + validation) beside test
@@ -321,16 +308,7 @@ diag = result.diagnostics()
 diag
 
 # %%
-fig, axes = plt.subplots(1, len(splits), figsize=(3.6 * len(splits), 3), sharey=True, squeeze=False)
-for ax, s in zip(axes[0], splits):
-    curve = result.info[("8:1:1", s.run, mmc.LEARNED_DM2KMN)]["curve"]
-    ax.plot(curve["epoch"], curve["val_loss"], "o-", label="validation cross-entropy")
-    ax.plot(curve["epoch"], 1 - curve["val_accuracy"], "s--", label="validation error")
-    ax.plot(curve["epoch"], 1 - curve["train_accuracy"], "^:", label="training error")
-    ax.axvline(curve.loc[curve["best"], "epoch"].iloc[0], color="k", lw=0.8)
-    ax.set_title(f"run {s.run}: DM2KMN learning")
-    ax.set_xlabel("epoch")
-axes[0, 0].legend(fontsize=8)
+fig = plot_epoch_selection(result, M.LEARNED_DM2KMN, held_out="validation", title="DM2KMN learning")
 plt.show()
 
 # %% [markdown]
@@ -358,14 +336,14 @@ balanced
 
 # %%
 ri_runs = {name: pd.concat([relative_importance(result.models[("8:1:1", s.run, name)])["ri"] for s in splits], axis=1)
-           for name in (mmc.DKN, mmc.LEARNED_DM2KMN)}
+           for name in (M.DKN, M.LEARNED_DM2KMN)}
 ri = pd.DataFrame({k: v.mean(axis=1) for k, v in ri_runs.items()})
 ri_err = pd.DataFrame({k: v.std(axis=1, ddof=1) if len(splits) > 1 else 0 * v.mean(axis=1) for k, v in ri_runs.items()})
 ax = ri.plot.bar(yerr=ri_err, capsize=2, rot=30, figsize=(8, 3.3))
 ax.set_ylabel("relative importance (%)")
 ax.set_title("Eq. 18: importance of every input kernel (mean over runs)")
 plt.show()
-units = relative_importance(result.models[("8:1:1", splits[0].run, mmc.DKN)])
+units = relative_importance(result.models[("8:1:1", splits[0].run, M.DKN)])
 totals = pd.DataFrame({k: ri[k].groupby(units["modality"]).sum() for k in ri})
 totals
 
@@ -373,38 +351,38 @@ totals
 print("RI of every model sums to 100%:", bool(np.allclose(ri.sum(), 100.0)))
 
 # %%
-gap = ours[mmc.AUDIO_MLP] - ours[mmc.TEXT_MLP]
-fusion_gain = ours[best_fusion] - max(ours[mmc.AUDIO_MLP], ours[mmc.TEXT_MLP])
+gap = ours[M.AUDIO_MLP] - ours[M.LYRICS_MLP]
+fusion_gain = ours[best_fusion] - max(ours[M.AUDIO_MLP], ours[M.LYRICS_MLP])
 p6 = paper_table("table6").set_index("method")["paper_mean"]
 p_audio, p_text = p6["ResNet + MLP [90]"], p6["RoBERTa + MLP [90]"]
 p_gain = p6[[m for m in p6.index if m not in ("ResNet + MLP [90]", "RoBERTa + MLP [90]", "The proposed DM2KMN")]].max() - max(p_audio, p_text)
 lines = [
     f"On {dataset_name}, the {'audio' if gap > 0 else 'lyrics'} modality is the stronger one "
-    f"({max(ours[mmc.AUDIO_MLP], ours[mmc.TEXT_MLP]):.1f}% vs {min(ours[mmc.AUDIO_MLP], ours[mmc.TEXT_MLP]):.1f}% "
+    f"({max(ours[M.AUDIO_MLP], ours[M.LYRICS_MLP]):.1f}% vs {min(ours[M.AUDIO_MLP], ours[M.LYRICS_MLP]):.1f}% "
     f"with an MLP; majority class {np.mean(majority):.1f}%). On 4MuLA the paper found the "
     f"{'lyrics' if p_text > p_audio else 'audio'} stronger ({max(p_audio, p_text):.1f}% vs {min(p_audio, p_text):.1f}%).",
     f"The best fusion baseline ({best_fusion}) is {fusion_gain:+.1f} points from the best single modality; "
     f"in the paper the best fusion baseline added {p_gain:.1f} points.",
-    f"The multi-modal DKN fits its training songs to {diag.loc[mmc.DKN, 'train_accuracy']:.0f}% but reaches "
-    f"{diag.loc[mmc.DKN, 'test_accuracy']:.1f}% on the test parts; the DM2KMN built from it on "
+    f"The multi-modal DKN fits its training songs to {diag.loc[M.DKN, 'train_accuracy']:.0f}% but reaches "
+    f"{diag.loc[M.DKN, 'test_accuracy']:.1f}% on the test parts; the DM2KMN built from it on "
     f"{'all training songs' if dm2kmn_anchors is None else f'{dm2kmn_anchors} landmark songs'} as anchors fits "
-    f"{diag.loc[mmc.INITIAL_DM2KMN, 'train_accuracy']:.0f}% of them before learning and "
-    f"{diag.loc[mmc.LEARNED_DM2KMN, 'train_accuracy']:.0f}% after (test {diag.loc[mmc.INITIAL_DM2KMN, 'test_accuracy']:.1f}% "
-    f"-> {diag.loc[mmc.LEARNED_DM2KMN, 'test_accuracy']:.1f}%); the validation part chose "
-    f"{diag.loc[mmc.LEARNED_DM2KMN, 'epochs']} epoch(s) of learning (cap {dm2kmn_max_epochs}).",
-    f"The audio kernels carry {totals.loc['audio', mmc.DKN]:.0f}% of the DKN's relative importance and "
-    f"{totals.loc['audio', mmc.LEARNED_DM2KMN]:.0f}% of the learned DM2KMN's"
+    f"{diag.loc[M.INITIAL_DM2KMN, 'train_accuracy']:.0f}% of them before learning and "
+    f"{diag.loc[M.LEARNED_DM2KMN, 'train_accuracy']:.0f}% after (test {diag.loc[M.INITIAL_DM2KMN, 'test_accuracy']:.1f}% "
+    f"-> {diag.loc[M.LEARNED_DM2KMN, 'test_accuracy']:.1f}%); the validation part chose "
+    f"{diag.loc[M.LEARNED_DM2KMN, 'epochs']} epoch(s) of learning (cap {dm2kmn_max_epochs}).",
+    f"The audio kernels carry {totals.loc['audio', M.DKN]:.0f}% of the DKN's relative importance and "
+    f"{totals.loc['audio', M.LEARNED_DM2KMN]:.0f}% of the learned DM2KMN's"
     + (f", although the {'audio' if gap > 0 else 'lyrics'} view is the more informative one (MLP accuracies): the "
        "DKN's weights minimise the SVMs' dual objective on the training songs, which favours the kernels that "
        "separate the training songs best, not those that generalise best."
-       if (totals.loc["audio", mmc.DKN] > 50) != (gap > 0) else ", in line with the MLP accuracies of the two views."),
-    f"Balanced accuracy: learned DM2KMN {balanced.loc[mmc.LEARNED_DM2KMN, 'balanced accuracy']:.1f}%, "
+       if (totals.loc["audio", M.DKN] > 50) != (gap > 0) else ", in line with the MLP accuracies of the two views."),
+    f"Balanced accuracy: learned DM2KMN {balanced.loc[M.LEARNED_DM2KMN, 'balanced accuracy']:.1f}%, "
     f"best fusion baseline ({best_fusion}) {balanced.loc[best_fusion, 'balanced accuracy']:.1f}%, "
-    f"audio MLP {balanced.loc[mmc.AUDIO_MLP, 'balanced accuracy']:.1f}%.",
+    f"audio MLP {balanced.loc[M.AUDIO_MLP, 'balanced accuracy']:.1f}%.",
     f"Differences below about {2 * se_diff:.0f} points between two methods' means are within two standard errors.",
 ]
-best_single = max(ours[mmc.AUDIO_MLP], ours[mmc.TEXT_MLP])
-beaten = [m for m in fusions + [mmc.LEARNED_DM2KMN] if ours[m] < best_single]
+best_single = max(ours[M.AUDIO_MLP], ours[M.LYRICS_MLP])
+beaten = [m for m in fusions + [M.LEARNED_DM2KMN] if ours[m] < best_single]
 if beaten:
     lines.append(f"The best single-modality model ({best_single:.1f}%) is ahead of {len(beaten)} of the "
                  f"{len(fusions) + 1} multi-modal methods"
@@ -420,8 +398,8 @@ print("\n".join(lines))
 
 # %%
 labels = sorted(np.unique(y))
-panels = {f"{audio_label} + MLP": mmc.AUDIO_MLP, f"{text_label} encoder + MLP": mmc.TEXT_MLP,
-          "feature concatenation": mmc.CONCAT, "learned DM2KMN": mmc.LEARNED_DM2KMN}
+panels = {f"{audio_label} + MLP": M.AUDIO_MLP, f"{text_label} encoder + MLP": M.LYRICS_MLP,
+          "feature concatenation": M.CONCAT, "learned DM2KMN": M.LEARNED_DM2KMN}
 cms = {}
 for title, name in panels.items():
     p = result.predictions[result.predictions["method"] == name]

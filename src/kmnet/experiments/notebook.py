@@ -9,8 +9,11 @@ __all__ = ["notebook_setup"]
 
 
 def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int = 2, max_colwidth: int | None = None,
-                   extra: tuple = (), **pandas_options) -> str:
+                   extra: tuple = (), **pandas_options) -> None:
     """Quiet progress-bar warnings, set threads, seed, display options and figure style; print versions.
+
+    The printed line names the kmnet and torch versions and the device the notebook's models run
+    on (``"cuda"`` or ``"cpu"``).
 
     Parameters
     ----------
@@ -28,11 +31,6 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
         More items for the printed line (e.g. ``("| seeds:", seeds)``).
     **pandas_options
         Other ``display.<name>`` options of pandas (e.g. ``width=160``).
-
-    Returns
-    -------
-    str
-        The device the notebook's models run on (``"cuda"`` or ``"cpu"``).
     """
     import warnings
 
@@ -56,4 +54,3 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
     plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
     used = "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu"
     print("kmnet", __version__, "| torch", torch.__version__, "| device:", used, *extra)
-    return used
