@@ -1,11 +1,17 @@
 """Shared fixtures. Every test draws fresh random inputs; the seed is printed so that a failure
-can be replayed (pytest shows captured output of failing tests)."""
+can be replayed (pytest shows captured output of failing tests).
+
+The tests are arranged by layer (``core/``, ``features/``, ``datasets/``, ``baselines/``,
+``experiments/``); the synthetic data of several layers' tests is ``synthetic_views.make_views``
+(imported by name, since every folder's conftest is a module named ``conftest``)."""
 
 import os
 
 import numpy as np
 import pytest
 import torch
+
+from synthetic_views import make_views
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -16,18 +22,6 @@ def rng(request):
     print(f"[{request.node.name}] rng seed = {seed}")
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
-
-
-def make_views(rng, n=120, dims=(6, 5), n_classes=3, shift=1.0, noise=1.0):
-    """Two-modality classification data with signal in both modalities."""
-    y = rng.integers(0, n_classes, n)
-    while len(np.unique(y)) < n_classes:
-        y = rng.integers(0, n_classes, n)
-    centers = [rng.normal(size=(n_classes, d)) * shift * 2 for d in dims]
-    views = {}
-    for name, d, c in zip(("audio", "text"), dims, centers):
-        views[name] = c[y] + noise * rng.normal(size=(n, d))
-    return views, y
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@
 :class:`~kmnet.DeepKernelMapNetwork` built with ``parameterization="paper"`` (one free anchor
 matrix :math:`A_p` per unit in the concatenated space, :math:`w` treated as independent of
 :math:`A_p`). :func:`autograd_gradients` returns PyTorch's gradients of the same loss, so that the
-two can be compared (``tests/test_gradients.py``, notebook ``01_kernel_maps``).
+two can be compared (``tests/core/test_gradients.py``, notebook ``01_kernel_maps``).
 
 The loss is the one minimised by :meth:`DeepKernelMapNetwork.fit` (Eq. 6, averaged over the
 batch): :math:`E=\\frac1B\\sum_i s_i\\,\\mathrm{CE}_i+a_c\\lVert W^{LR}\\rVert^2+a_w\\sum_k\\lVert w^{(k)}\\rVert^2`,

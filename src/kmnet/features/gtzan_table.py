@@ -16,7 +16,7 @@ frame-level standard deviation (relative differences look larger only for means 
 ``mfcc14_mean`` of classical.00000 is -0.358 against -0.365, and ``harmony_mean``/``perceptr_mean``
 are means of zero-mean waveforms, about 1e-5); the tempo is identical (123.05 and 95.70 BPM);
 the correlation across the 57 values on a signed log scale is above 0.99999.
-``tests/test_features_table.py`` checks this with looser bounds.
+``tests/features/test_features_table.py`` checks this with looser bounds.
 
 Cost: about 2 s per 30 s clip on one core, most of it the harmonic/percussive separation
 (median filtering); this is why the table features are optional in

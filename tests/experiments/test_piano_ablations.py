@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import make_views
+from synthetic_views import make_views
 from kmnet import DeepKernelNetwork
 from kmnet.experiments.piano_ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep
 from kmnet.metrics import mcnemar_test

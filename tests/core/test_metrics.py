@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import make_views
+from synthetic_views import make_views
 from kmnet import DeepKernelNetwork
 from kmnet.metrics import (
     accuracy,

@@ -6,7 +6,7 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-from conftest import make_views
+from synthetic_views import make_views
 from kmnet import DeepKernelMapNetwork, DeepKernelNetwork, MultiView
 from kmnet.dkn import kernel_network_forward
 from kmnet.metrics import relative_error

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import make_views
+from synthetic_views import make_views
 from kmnet import DeepKernelMapNetwork, DeepKernelNetwork, MultiView
 
 ESTIMATORS = [

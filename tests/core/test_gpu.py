@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import make_views
+from synthetic_views import make_views
 from kmnet import DeepKernelMapNetwork, DeepKernelNetwork
 from kmnet.maps import HistogramIntersectionMap, PolynomialMap, RBFMap
 
