@@ -9,6 +9,13 @@ Public names
 - :class:`DeepKernelNetwork` (Section 3.1) and :class:`DeepKernelMapNetwork` (Sections 3.2-3.4)
 - :mod:`kmnet.metrics`: ``relative_error`` (Eq. 17), ``relative_importance`` (Eq. 18), ...
 - :class:`MultiView`: multi-modal input that scikit-learn's model selection can split
+
+Layout
+------
+This top level is the core (the modules above, :mod:`kmnet.gradients` and private helpers); the
+sub-packages build on it, each importing only those before it: :mod:`kmnet.features` (audio and
+text features), :mod:`kmnet.datasets` (loaders, splits, the piano rebuild), :mod:`kmnet.baselines`
+(the cited comparison methods) and :mod:`kmnet.experiments` (the compendium's protocols and tables).
 """
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Table 6 methods (kmnet.multimodal_comparison) and the bag-of-words view wrapper."""
+"""Table 6 methods (kmnet.experiments.multimodal_comparison) and the bag-of-words view wrapper."""
 
 import numpy as np
 import pandas as pd

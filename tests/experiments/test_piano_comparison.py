@@ -1,4 +1,4 @@
-"""Table 5 methods (kmnet.piano_comparison) and the precomputed-counts BOW view (multimodal_comparison)."""
+"""Table 5 methods (kmnet.experiments.piano_comparison) and the precomputed-counts BOW view (multimodal_comparison)."""
 
 import numpy as np
 import pandas as pd

@@ -1,5 +1,5 @@
 """The compendium's experiment harness: protocols, method recipes, the paper's numbers, one module
-per chapter's tables, reporting and plotting.
+per chapter's tables, reporting, plotting and verdicts.
 
 ==================================  =================================================================
 module                              what it holds
@@ -15,9 +15,11 @@ module                              what it holds
 :mod:`.piano_ablations`             chapter 04: Tables 3 and 4, energy and anchor sweeps
 :mod:`.piano_comparison`            chapters 05-06: Table 5, Figure 2-3, RE during learning
 :mod:`.multimodal_comparison`       chapter 07: Table 6 (its methods are also Table 5's)
+:mod:`.verdicts`                    the rules that turn intervals into verdicts on the paper's claims
+:mod:`.reproduce`                   cell-by-cell comparison of re-executed result tables
 ==================================  =================================================================
 
-Each module's docstring names the notebooks that use it ("Notebook: ..."). Nothing below this
+The chapter modules name the notebooks that use them ("Notebook: ..."). Nothing below this
 package (the core, :mod:`kmnet.features`, :mod:`kmnet.datasets`, :mod:`kmnet.baselines`) imports
 it.
 """
