@@ -1,7 +1,7 @@
 # kmnet: two commands for a newcomer
 #   make book   builds the HTML book offline (creates .venv first if needed)
-#   make test   runs pytest, nbval on the executed notebooks and the book build, then checks that
-#               nothing tracked changed
+#   make test   runs pytest, nbval on the executed notebooks, the book build and its browser test,
+#               then checks that nothing tracked changed
 # plus
 #   make reproduce [NB=02_gtzan]              re-executes notebooks in place (rewrites results/)
 #   make reproduce NB=02_gtzan PARAMS='-p seed 1'
@@ -32,7 +32,7 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: env prereqs book test pytest nbval reproduce check-reproduce lock benchmark clean
+.PHONY: env prereqs book browser test pytest nbval reproduce check-reproduce lock benchmark clean
 
 prereqs:
 	@bash tools/prereqs.sh
@@ -55,6 +55,10 @@ book: $(STAMP)
 pytest: prereqs $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider tests
 
+# the built book in headless Chromium (after `make book`; skips with a reason without Chromium)
+browser: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -m browser tests/browser
+
 # nbval re-executes every notebook; their result tables go to a temporary folder, not results/
 nbval: prereqs $(STAMP)
 	@out=$$(mktemp -d); \
@@ -64,7 +68,7 @@ nbval: prereqs $(STAMP)
 test: prereqs $(STAMP)
 	@state() { git status --porcelain 2>/dev/null; git diff 2>/dev/null | sha1sum; }; \
 	before=$$(state); \
-	$(MAKE) --no-print-directory pytest nbval book || exit $$?; \
+	$(MAKE) --no-print-directory pytest nbval book browser || exit $$?; \
 	after=$$(state); \
 	if [ "$$before" != "$$after" ]; then \
 	  echo "make test changed the working tree (git status before / after):"; \
