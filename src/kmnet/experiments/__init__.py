@@ -15,6 +15,7 @@ module                              what it holds
 :mod:`.piano_ablations`             chapter 04: Tables 3 and 4, energy and anchor sweeps
 :mod:`.piano_comparison`            chapters 05-06: Table 5, Figure 2-3, RE during learning
 :mod:`.multimodal_comparison`       chapter 07: Table 6 (its methods are also Table 5's)
+:mod:`.gtzan_protocols`             chapter 02: Table 1's methods and the protocols behind 3-s windows
 :mod:`.verdicts`                    the rules that turn intervals into verdicts on the paper's claims
 :mod:`.reproduce`                   cell-by-cell comparison of re-executed result tables
 ==================================  =================================================================
