@@ -11,6 +11,7 @@ module                              what it holds
 :mod:`.paper`                       the paper's published numbers (Tables 1-6, A1, Figure 2)
 :mod:`.reporting`                   run summaries, ``results/*.csv``, timings
 :mod:`.plotting`                    confusion matrices, relative importance, epoch selection
+:mod:`.display`                     styled tables, "mean ± std", dropdowns, glued numbers
 :mod:`.notebook`                    the setup cell the chapters share (:func:`notebook_setup`)
 :mod:`.piano_ablations`             chapter 04: Tables 3 and 4, energy and anchor sweeps
 :mod:`.piano_comparison`            chapters 05-06: Table 5, Figure 2-3, RE during learning

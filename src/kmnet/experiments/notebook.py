@@ -5,7 +5,23 @@ Notebook: 02_gtzan, 04_piano_ablations, 05_piano_comparison, 06_relative_importa
 
 from __future__ import annotations
 
-__all__ = ["notebook_setup"]
+__all__ = ["FIGURE_STYLE", "notebook_setup"]
+
+#: figures sized for the book's column (at most 7.7 in at 100 dpi, about 780 px) with text of at
+#: least 9 pt once shown at that size
+FIGURE_STYLE = {
+    "figure.dpi": 100,
+    "figure.figsize": (7.5, 3.8),
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "figure.titlesize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
 
 
 def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int = 2, max_colwidth: int | None = None,
@@ -51,6 +67,6 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
         pd.set_option("display.max_colwidth", int(max_colwidth))
     for name, value in pandas_options.items():
         pd.set_option(f"display.{name}", value)
-    plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+    plt.rcParams.update(FIGURE_STYLE)
     used = "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu"
     print("kmnet", __version__, "| torch", torch.__version__, "| device:", used, *extra)
