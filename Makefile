@@ -59,10 +59,14 @@ pytest: prereqs $(STAMP)
 browser: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -m browser tests/browser
 
-# nbval re-executes every notebook; their result tables go to a temporary folder, not results/
+# nbval re-executes every notebook, NBVAL_JOBS at a time (one per core; each notebook runs its
+# models single-threaded, so the numbers do not depend on it); their result tables go to a
+# temporary folder, not results/
+NBVAL_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 2 ] && n=2; echo $$n)
 nbval: prereqs $(STAMP)
 	@out=$$(mktemp -d); \
-	KMNET_RESULTS=$$out $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/; \
+	KMNET_RESULTS=$$out $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
+	  -n $(NBVAL_JOBS) --dist loadfile notebooks/; \
 	rc=$$?; rm -rf "$$out"; exit $$rc
 
 test: prereqs $(STAMP)
