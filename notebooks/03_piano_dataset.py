@@ -26,68 +26,66 @@
 # build is recorded in the committed files `data/piano/manifest.csv`, `build_report.csv` and
 # `build_info.json`.
 #
-# This chapter covers:
+# This chapter shows
 #
-# 1. **how the set was built**: the source tables, the selection rules (caps, and how they are
-#    relaxed when a period runs short), the conversion routes (**kern as is, verovio
-#    MusicXML → Humdrum, converter21 as the fallback), MIDI, the FluidSynth excerpt and the split;
+# 1. **how the set was built**: the sources, the selection rules, the conversion routes, the
+#    MIDI, the rendered audio and the split;
 # 2. **Table A1** (composers and pieces per period) and **Table 2** (the split), ours beside the
 #    paper's, computed from the committed manifest;
-# 3. the **quality report**: failures and exclusions with their reasons, the quality flags, the
-#    routes, how well the note counts agree (**kern, MIDI, music21), and the durations;
-# 4. **one example per period**: a few lines of its **kern text and the MFCC image of its
-#    rendered audio;
-# 5. a **small random sample rebuilt end to end** from the sources. It shows that the pipeline
-#    reproduces the committed manifest and gives the measured time per stage. From that we
-#    extrapolate the full build's time, and we show the feature-extraction times of
-#    `data/piano/features.json`.
+# 3. the **quality report**: the candidates that failed, grouped by what went wrong, the quality
+#    flags, how well the note counts agree, and the lengths of the pieces;
+# 4. **one piece per period to look at and to listen to**: the first system of its score and the
+#    first seconds of its rendered audio, with the MFCC image that the audio features start from;
+# 5. **a small random sample rebuilt end to end** from the sources, compared with the manifest,
+#    and the time of a full build extrapolated from it.
 #
 # Everything runs from the committed manifest and the read-only data root. The cache of converted
-# scores and audio may be empty: whatever is missing is rebuilt from the sources.
+# scores and audio may be empty: whatever is missing is rebuilt from the sources. The findings
+# are summed up at the end of the chapter.
 
 # %% tags=["parameters"]
 data_root = None  # None: KMNET_DATA or ../shared/data
 seed = 0  # picks the example pieces and the rebuilt sample (the set itself was built with seed 0)
-n_examples_lines = 14  # lines of **kern shown per example
-n_rebuild = 12  # pieces rebuilt end to end from their sources (half **kern, half MusicXML; 12 take ~1 min)
+clip_s = 10.0  # seconds of each example's audio clip
+n_kern_lines = 12  # lines of each example's **kern text shown (in a collapsed block)
+n_rebuild = 12  # pieces rebuilt end to end from their sources (half **kern, half MusicXML)
 workers = 2  # worker processes of the sampled (and full) rebuild
 full_rebuild = False  # True: rebuild the set (build()) and its features (build_features()); overwrites data/piano/*
 
-# %%
+# %% tags=["hide-input"]
 # %matplotlib inline
 import hashlib
 import json
-import re
 import tempfile
 import time
-import warnings
-
-warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
-warnings.filterwarnings("ignore", message=".*IProgress.*")
 
 import matplotlib.pyplot as plt
 import music21  # noqa: F401  imported first: in a notebook, importing music21 switches figures to 2x 'retina' PNGs
 import numpy as np
 import pandas as pd
+from IPython.display import SVG, display
 from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-import kmnet
 from kmnet.datasets import piano
+from kmnet.datasets.piano import preview
+from kmnet.experiments import notebook_setup
+from kmnet.experiments import piano_dataset as ch
+from kmnet.experiments.display import dropdown, glue, styled
 from kmnet.experiments.paper import paper_table
 from kmnet.experiments.reporting import write_results
 from kmnet.features import audio as faudio
 from kmnet.features import mfcc_to_image
 
-pd.set_option("display.precision", 3)
-pd.set_option("display.max_colwidth", 120)
-plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
-set_matplotlib_formats("png")  # undo music21's 'retina' (keeps the notebook small)
+t_start = time.perf_counter()
 out_dir = piano.default_manifest_path().parent
 manifest = piano.load_manifest()
 report = pd.read_csv(out_dir / "build_report.csv", keep_default_na=False)
 info = json.loads((out_dir / "build_info.json").read_text())
 sources = piano.load_sources(data_root)
-print("kmnet", kmnet.__version__, "| tools:", ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+periods = list(piano.PERIODS)
+notebook_setup(device="cpu")
+set_matplotlib_formats("png")  # undo music21's 'retina' (keeps the notebook small)
+wrap_headers = [{"selector": "th.col_heading", "props": "white-space: normal; vertical-align: bottom;"}]
 
 # %% [markdown]
 # ## 1. How the set was built
@@ -96,20 +94,15 @@ print("kmnet", kmnet.__version__, "| tools:", ", ".join(f"{k} {v}" for k, v in i
 # the repository, the commit, the path and the sha256 of one file:
 #
 # * `sources-kern.tsv`: **kern files from KernScores-family repositories (the paper's first
-#   choice);
+#   choice; KernScores, {cite:t}`sapp2005kernscores`);
 # * `sources-musicxml.tsv`: MusicXML (or MuseScore files converted to MusicXML) for works without
 #   a **kern edition. The paper took these from musescore.com; ours come from public research
-#   corpora (DCML, ASAP, ...). `piano/README-musicxml.md` in the data root describes each one.
-#
-# The candidates per period and format:
+#   corpora (DCML {cite:p}`hentschel2021dcml`, ASAP {cite:p}`foscarin2020asap`, ...).
+#   `piano/README-musicxml.md` in the data root describes each one.
 
-# %% tags=["nbval-check-output"]
-cand = sources.pivot_table(index="period", columns="format", values="id", aggfunc="count", fill_value=0)
-cand = cand.reindex(list(piano.PERIODS))
-cand["candidates"] = cand.sum(axis=1)
-cand["paper (Table A1)"] = pd.Series(piano.PAPER_COUNTS)
-print(cand.to_string())
-print("total candidates:", int(cand["candidates"].sum()))
+# %% tags=["hide-input"]
+cand = ch.candidates_table(sources, periods)
+styled(cand, caption="Staged candidates per period and source format (files), beside Table A1's pieces")
 
 # %% [markdown]
 # **Selection** (`kmnet.datasets.piano.selection`). The candidates of each period are put in a
@@ -123,55 +116,64 @@ print("total candidates:", int(cand["candidates"].sum()))
 # * one edition per work.
 #
 # Two kinds of cap apply. A set that Table A1 names with a count holds at most that many movements
-# (WTC 96, Scarlatti 59, Beethoven's sonatas 102, Mozart 51, Chopin's mazurkas 52, ...). Any other
-# collection holds at most `per_collection_cap` of its period (20 %), so that one collection
-# (Grieg's Lyric Pieces, Bartók's Mikrokosmos) cannot define a period. If a period is still
-# short of its Table A1 count once the caps are applied, the pieces a cap held back are taken
-# after all, in the same order. The period is **not padded** beyond its usable candidates. A
-# piece that fails at any later stage is replaced by the next candidate of its period, in
-# deterministic rounds.
+# (the table below). Any other collection holds at most {glue:text}`ch03_collection_cap` of its
+# period, so that one collection (Grieg's Lyric Pieces, Bartók's Mikrokosmos) cannot define a
+# period. If a period is still short of its Table A1 count once the caps are applied, the pieces
+# a cap held back are taken after all, in the same order; this happened for
+# {glue:text}`ch03_beyond_caps` pieces. The period is **not padded** beyond its usable candidates.
+# A piece that fails at any later stage is replaced by the next candidate of its period, in
+# deterministic rounds ({glue:text}`ch03_rounds` rounds in the committed build, which excluded
+# {glue:text}`ch03_excluded` candidates by a limit).
 #
-# The configuration of the committed build, and the sets of Table A1 with their caps. A cap counts
-# movements: files that are segments of one movement (e.g. the variations of Mozart's K. 331/I)
-# count once.
+# A cap counts movements: files that are segments of one movement (e.g. the variations of
+# Mozart's K. 331/I) count once.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["hide-input"]
 cfg = info["config"]
-print({k: cfg[k] for k in ("seed", "excerpt_s", "sr", "per_collection_cap", "per_composer_cap", "workers")})
-print("build rounds:", info["rounds"], "| candidates excluded by a limit:", info["excluded_by_limits"])
 a1 = pd.DataFrame(cfg["table_a1_sets"], columns=["period", "composer", "set", "title_regex", "cap (Table A1)"])
 coll = [f"{c}: {s} (Table A1)" for c, s in zip(a1["composer"], a1["set"])]
-a1["files"] = [int((manifest["collection"] == k).sum()) for k in coll]
-a1["movements"] = [manifest.loc[manifest["collection"] == k, "movement"].nunique() for k in coll]
-a1["candidate files"] = [int((sources["collection"] == k).sum()) for k in coll]
-print(a1.drop(columns="title_regex").to_string(index=False))
-beyond = pd.Series({p: d["beyond_caps"] for p, d in info["periods"].items()}, name="taken beyond a cap")
-print("\npieces taken beyond a cap because the period was short:\n" + beyond.to_string())
+a1 = a1.rename(columns={"cap (Table A1)": "cap (movements)"})
+a1["candidates (files)"] = [int((sources["collection"] == k).sum()) for k in coll]
+a1["taken (files)"] = [int((manifest["collection"] == k).sum()) for k in coll]
+a1["taken (movements)"] = [manifest.loc[manifest["collection"] == k, "movement"].nunique() for k in coll]
+styled(a1.drop(columns="title_regex"), caption="The sets Table A1 names, their caps and what the build took").set_table_styles(
+    wrap_headers, overwrite=False)
+
+# %% tags=["remove-cell", "nbval-check-output"]
+beyond = {p: int(d["beyond_caps"]) for p, d in info["periods"].items()}
+glue("ch03_collection_cap", f"{100 * cfg['per_collection_cap']:.0f} %")
+glue("ch03_beyond_caps", ", ".join(f"{p} {n}" for p, n in beyond.items() if n) or "no")
+glue("ch03_rounds", int(info["rounds"]))
+glue("ch03_excluded", int(info["excluded_by_limits"]))
+glue("ch03_excerpt_s", f"{cfg['excerpt_s']:.0f} s")
+glue("ch03_sr", f"{int(cfg['sr'])} Hz")
+glue("ch03_tools", ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
 
 # %% [markdown]
 # **Routes** (`kmnet.datasets.piano.pipeline`, one worker process per piece; every verovio call
 # runs in its own subprocess with a time limit, because verovio can crash the interpreter):
 #
 # 1. *text*: a **kern source is used as it is (route `kern`). MusicXML is converted to Humdrum
-#    with verovio's `musicxml-hum` importer (route `verovio musicxml-hum`, the paper's "Verovio
-#    Humdrum Viewer"). When verovio crashes or its Humdrum has inconsistent rhythm, converter21
-#    (music21) is used instead (route `converter21`);
+#    with verovio's `musicxml-hum` importer {cite:p}`pugin2014verovio` (the paper's "Verovio
+#    Humdrum Viewer"). When verovio
+#    crashes or its Humdrum has inconsistent rhythm, converter21 {cite:p}`chapman-converter21` (music21, {cite:t}`cuthbert2010music21`) is used
+#    instead;
 # 2. *checks*: music21 reads the **kern text and the MusicXML source, and the note counts and
-#    lengths are compared (quality flags, Section 3);
+#    lengths are compared (quality flags, Section 4);
 # 3. *MIDI*: verovio renders the **kern to MIDI (played once through, without repeats). When
 #    verovio's MIDI reports a rhythm error or disagrees with the score's note count or length,
 #    music21 writes it from the MusicXML source or from the **kern;
-# 4. *audio*: FluidSynth with the General MIDI piano of FluidR3_GM renders the **first 30 s**
-#    (shorter pieces are kept whole, not padded) as mono 16-bit WAV at **22050 Hz**;
-# 5. *split*: 600/385 stratified to Table 2's per-period counts (seed 0). The files that are
-#    segments of one movement stay on the same side.
+# 4. *audio*: FluidSynth {cite:p}`fluidsynth` with the General MIDI piano of FluidR3_GM renders the **first
+#    {glue:text}`ch03_excerpt_s`** (shorter pieces are kept whole, not padded) as mono 16-bit WAV
+#    at **{glue:text}`ch03_sr`**;
+# 5. *split*: stratified to Table 2's per-period counts (seed 0). The files that are segments of
+#    one movement stay on the same side.
+#
+# The committed build used {glue:text}`ch03_tools`.
 
-# %% tags=["nbval-check-output"]
-routes = pd.crosstab(manifest["period"], manifest["route"]).reindex(list(piano.PERIODS))
-routes["MIDI via music21"] = manifest.groupby("period")["midi_route"].apply(lambda s: int((s != "verovio").sum()))
-print(routes.to_string())
-print("\nMIDI routes:", manifest["midi_route"].value_counts().to_dict())
-print("excerpt lengths (s):", manifest["audio_s"].describe()[["min", "50%", "max"]].round(1).to_dict())
+# %% tags=["hide-input"]
+styled(ch.routes_table(manifest, periods), caption="Pieces per period and route of the text (pieces)").set_table_styles(
+    wrap_headers, overwrite=False)
 
 # %% [markdown]
 # ## 2. Table A1: composers and pieces per period
@@ -179,129 +181,147 @@ print("excerpt lengths (s):", manifest["audio_s"].describe()[["min", "50%", "max
 # Table A1 names the works and composers of each period (its Modern row repeats "32 Sonatas by
 # Beethoven", evidently a copy error, which is left out here). Beside the paper's counts we list
 # our composers, the paper's composers for whom no usable public score was found, and the ones we
-# use that the paper does not name.
+# use that the paper does not name. Download: {download}`tableA1.csv </results/tableA1.csv>`.
 
-# %% tags=["nbval-check-output"]
-rows = []
-for p in piano.PERIODS:
-    m = manifest[manifest["period"] == p]
-    comp = m["composer"].value_counts()
-    named = piano.TABLE_A1_COMPOSERS[p]
-    rows.append({
-        "period": p,
-        "paper": int(paper_table("tableA1").at[p, "paper_count"]),
-        "ours": len(m),
-        "difference": len(m) - int(paper_table("tableA1").at[p, "paper_count"]),
-        "our composers (pieces)": ", ".join(f"{c} {n}" for c, n in comp.items()),
-        "named in Table A1, none here": ", ".join(c for c in named if c not in comp.index) or "-",
-        "not named in Table A1": ", ".join(c for c in comp.index if c not in named) or "-",
-    })
-tableA1 = pd.DataFrame(rows)
-with pd.option_context("display.max_colwidth", 200):
-    display(tableA1.set_index("period"))
-write_results(tableA1.rename(columns={"ours": "pieces", "paper": "paper_value"}), "tableA1")
-print("total:", int(tableA1["ours"].sum()), "of the paper's", int(tableA1["paper"].sum()))
+# %% tags=["hide-input"]
+tableA1 = ch.table_a1(manifest, periods=periods)
+write_results(tableA1, "tableA1")
+counts = tableA1[["period", "paper_value", "pieces", "difference"]].rename(
+    columns={"paper_value": "paper (pieces)", "pieces": "ours (pieces)", "difference": "ours − paper"})
+counts["largest composer (share of the period)"] = [
+    f"{s.value_counts().index[0]} {100 * s.value_counts(normalize=True).iloc[0]:.0f} %"
+    for s in (manifest.loc[manifest["period"] == p, "composer"] for p in periods)]
+counts.loc[len(counts)] = ["total", *counts[["paper (pieces)", "ours (pieces)", "ours − paper"]].sum().tolist(), "–"]
+styled(counts, caption="Table A1: pieces per period, ours beside the paper's").set_table_styles(wrap_headers, overwrite=False)
 
-# %%
+# %% tags=["hide-input"]
+composers = tableA1[["period", "our composers (pieces)", "named in Table A1, none here", "not named in Table A1"]]
+styled(composers, caption="Table A1: our composers (pieces), and the paper's composers we lack").set_properties(
+    subset=list(composers.columns[1:]), **{"white-space": "normal", "min-width": "12em"})
+
+# %% tags=["remove-cell", "nbval-check-output"]
 short = tableA1[tableA1["difference"] < 0]
-for _, r in short.iterrows():
-    d = info["periods"][r["period"]]
-    print(f"{r['period']} is {-r['difference']} pieces short of Table A1: {d['available']} candidates were staged, "
-          f"{d['failed']} failed in the pipeline and the rest were limited or duplicates. The set is not padded.")
-top = manifest.groupby("period")["composer"].agg(lambda s: s.value_counts(normalize=True).iloc[0])
-for p in piano.PERIODS:
-    c = manifest[manifest["period"] == p]["composer"].value_counts().index[0]
-    print(f"{p}: the largest composer is {c} with {top[p]:.0%} of the period")
+glue("ch03_n_pieces", int(tableA1["pieces"].sum()))
+glue("ch03_paper_n", int(tableA1["paper_value"].sum()))
+glue("ch03_full_periods", ", ".join(tableA1.loc[tableA1["difference"] >= 0, "period"]) or "none")
+glue("ch03_short_text", "; ".join(
+    f"{r.period} is {-r.difference} pieces short ({info['periods'][r.period]['available']} candidates staged, "
+    f"{info['periods'][r.period]['failed']} failed in the pipeline, the rest limited or duplicates)"
+    for r in short.itertuples()) or "no period is short")
+glue("ch03_missing_composers", int(sum(len([c for c in piano.TABLE_A1_COMPOSERS[p]
+                                            if c not in set(manifest.loc[manifest["period"] == p, "composer"])])
+                                       for p in periods)))
+glue("ch03_named_composers", int(sum(len(piano.TABLE_A1_COMPOSERS[p]) for p in periods)))
 
 # %% [markdown]
-# Our composer mix differs from the paper's where no public **kern or MusicXML source was found.
-# The data root's `piano/README-musicxml.md` records the search: for example, nothing was found
-# for Shostakovich, Gershwin, Messiaen, Alkan or Mendelssohn. The composers that are available
-# therefore weigh more; the largest share per period is printed above. The classifiers of the
-# later chapters may partly learn composer, not only period. Table A1 does not give counts per
-# composer, so the paper's own balance is not known.
+# {glue:text}`ch03_full_periods` have all of Table A1's pieces. Where a period falls short:
+# {glue:text}`ch03_short_text`. The set is not padded. Of the
+# {glue:text}`ch03_named_composers` composers that Table A1 names, {glue:text}`ch03_missing_composers`
+# have no usable public score here.
 #
 # ## 3. Table 2: the training/test split
+#
+# Download: {download}`table2.csv </results/table2.csv>`.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["hide-input"]
 t2 = paper_table("table2")
-ours2 = pd.crosstab(manifest["split"], manifest["period"]).reindex(columns=list(piano.PERIODS))
-table2 = pd.DataFrame({
-    "period": list(piano.PERIODS),
-    "train": [int(ours2.at["train", p]) for p in piano.PERIODS],
-    "paper_train": [int(t2.at["Training set", p]) for p in piano.PERIODS],
-    "test": [int(ours2.at["test", p]) for p in piano.PERIODS],
-    "paper_test": [int(t2.at["Test set", p]) for p in piano.PERIODS],
-})
-table2.loc[len(table2)] = ["total", *table2.drop(columns="period").sum().tolist()]
-print(table2.to_string(index=False))
+table2 = ch.table_2(manifest, t2, periods)
 write_results(table2, "table2")
-frac = manifest.groupby("period")["split"].apply(lambda s: (s == "train").mean())
-paper_frac = t2.loc["Training set"] / t2.sum()
-print("\ntraining fraction per period, ours vs paper:")
-print(pd.DataFrame({"ours": frac, "paper": paper_frac}).reindex(list(piano.PERIODS)).round(3).to_string())
+frac = manifest.groupby("period")["split"].apply(lambda s: (s == "train").mean()).reindex(periods)
+paper_frac = (t2.loc["Training set"] / t2.sum()).reindex(periods)
+shown2 = table2.rename(columns={"train": "train (ours)", "paper_train": "train (paper)", "test": "test (ours)",
+                                "paper_test": "test (paper)"})
+tot = table2.iloc[-1]
+shown2["training share, ours (%)"] = [*(100 * frac).tolist(), 100 * tot["train"] / (tot["train"] + tot["test"])]
+shown2["training share, paper (%)"] = [*(100 * paper_frac).tolist(),
+                                       100 * tot["paper_train"] / (tot["paper_train"] + tot["paper_test"])]
+styled(shown2, caption="Table 2: training and test pieces per period, ours beside the paper's", digits=1).set_table_styles(
+    wrap_headers, overwrite=False)
+
+# %% tags=["remove-cell", "nbval-check-output"]
 seg = manifest[manifest["movement"] != manifest["id"]].groupby("movement")["split"].nunique()
-print("movements split into several files:", len(seg), "| of them on both sides of the split:", int((seg > 1).sum()))
-full_periods = [p for p in piano.PERIODS if info["periods"][p]["shortfall"] == 0]
-exact = [p for p in full_periods if table2.set_index("period").loc[p, ["train", "test"]].tolist()
-         == table2.set_index("period").loc[p, ["paper_train", "paper_test"]].tolist()]
-print(f"periods with all of Table A1's pieces: {full_periods}; their split equals Table 2: {exact == full_periods}")
+full_periods = [p for p in periods if info["periods"][p]["shortfall"] == 0]
+t2i = table2.set_index("period")
+exact = [p for p in periods if t2i.loc[p, ["train", "test"]].tolist() == t2i.loc[p, ["paper_train", "paper_test"]].tolist()]
+glue("ch03_train", int(t2i.at["total", "train"]))
+glue("ch03_test", int(t2i.at["total", "test"]))
+glue("ch03_paper_train", int(t2i.at["total", "paper_train"]))
+glue("ch03_paper_test", int(t2i.at["total", "paper_test"]))
+glue("ch03_split_exact", ", ".join(exact) or "none")
+glue("ch03_split_short", ", ".join(p for p in periods if p not in full_periods) or "none")
+glue("ch03_movements_split", int(len(seg)))
+glue("ch03_movements_both", int((seg > 1).sum()))
 
 # %% [markdown]
-# A period with all of Table A1's pieces is split with Table 2's counts. A short period is split
-# with Table 2's training fraction instead (`split_pieces`), as the per-period fractions above show.
+# A period with all of Table A1's pieces is split with Table 2's counts, and these periods match
+# Table 2 exactly: {glue:text}`ch03_split_exact`. A short period ({glue:text}`ch03_split_short`)
+# is split with Table 2's training share instead (`split_pieces`). Of the
+# {glue:text}`ch03_movements_split` movements stored as several files,
+# {glue:text}`ch03_movements_both` lie on both sides of the split.
 #
 # ## 4. Quality report
 #
 # ### Failures and exclusions
 #
 # `build_report.csv` has one row per stage of every candidate tried. A candidate is either
-# excluded by a limit before it is processed (stage `select`), or it fails at a stage and is
-# replaced by the next candidate of its period.
+# excluded by a limit before it is processed, or it fails at a stage and is replaced by the next
+# candidate of its period. The failures, grouped by what went wrong:
 
-# %% tags=["nbval-check-output"]
-fails = report[report["status"] == "failed"].copy()
-print("failed pieces per period and stage:")
-print(pd.crosstab(fails["period"], fails["stage"]).reindex(list(piano.PERIODS), fill_value=0).to_string())
-excl = report[report["status"] == "excluded"]
-print("\nexcluded by a limit:", len(excl))
-print(excl["reason"].value_counts().to_string())
+# %% tags=["hide-input"]
+fails = report[report["status"] == "failed"]
+summary = ch.failure_summary(report, periods)
+styled(summary.drop(columns="detail"), caption="Failed candidates by kind and period (pieces)").set_properties(
+    subset=["what failed"], **{"white-space": "normal", "min-width": "16em"})
+
+# %% tags=["hide-input"]
+crashes = fails["reason"].map(ch.verovio_crash).dropna().value_counts().rename_axis("verovio's error").reset_index(
+    name="MusicXML files")
+styled(crashes, caption="What verovio's conversion died of, on the files that failed (files)")
+
+# %% tags=["hide-input"]
+detail = fails[["id", "period", "stage", "reason"]].assign(kind=[ch.failure_kind(s, r) for s, r in zip(fails["stage"], fails["reason"])])
+dropdown(styled(detail[["id", "period", "kind", "reason"]]).set_properties(
+    subset=["reason"], **{"white-space": "normal", "min-width": "28em"}),
+    f"The {len(detail)} failed candidates with the converters' own messages")
+
+# %% tags=["hide-input"]
+excl = report[report["status"] == "excluded"]["reason"].value_counts().rename_axis("reason").reset_index(name="candidates")
+styled(excl, caption="Candidates excluded by a limit before they were processed")
+
+# %% tags=["remove-cell", "nbval-check-output"]
 fallback = report[report["status"] == "fallback"]
-print("\nfirst route failed, second one used:", fallback.groupby("stage").size().to_dict())
-
-# %%
-with pd.option_context("display.max_colwidth", 230):
-    display(fails[["id", "period", "stage", "reason"]].reset_index(drop=True))
-
-# %% tags=["nbval-check-output"]
-both = fails["reason"].str.contains("verovio musicxml-hum failed") & fails["reason"].str.contains("converter21 failed")
-print(f"{len(fails)} failed pieces: {int(both.sum())} MusicXML files that neither verovio (crashed) nor converter21 "
-      f"could convert, {int((fails['stage'] == 'midi').sum())} without a MIDI consistent with the score, "
-      f"{int(fails['reason'].str.startswith('timed out').sum())} timed out (a remembered timeout is not paid again)")
+glue("ch03_n_failed", int(len(fails)))
+glue("ch03_fail_convert", int(summary.loc[summary["what failed"].str.contains("verovio crashed and converter21"), "pieces"].sum()))
+glue("ch03_fail_midi", int(summary.loc[summary["what failed"].str.startswith("no MIDI"), "pieces"].sum()))
+glue("ch03_fail_timeout", int(summary.loc[summary["what failed"].str.startswith("timed out"), "pieces"].sum()))
+glue("ch03_n_fallback", int(len(fallback)))
 
 # %% [markdown]
+# verovio aborts the interpreter on some MusicXML files (the second table above names its
+# errors); when converter21 then fails too, the candidate is dropped. In {glue:text}`ch03_n_fallback`
+# pieces the first route failed and the second one was used.
 #
 # ### Quality flags
 #
 # The build flags a piece that passed but whose checks disagree. The flags are recorded in the
 # manifest's `quality_flags` column; the numbers in a flag are replaced by `N` here for counting.
-# `source_flags` holds the flags raised when the files were staged.
+# A flag never removes a piece.
 
-# %% tags=["nbval-check-output"]
-def _flag_counts(col: pd.Series) -> pd.Series:
-    toks = col.fillna("").str.split(",").explode().str.strip()
-    toks = toks[toks != ""].map(lambda t: re.sub(r"(?<=[-=])-?\d+(\.\d+)?", "N", t))
-    return toks.value_counts()
+# %% tags=["hide-input"]
+flags = ch.flag_table(manifest["quality_flags"])
+styled(flags, caption="Quality flags: pieces carrying each flag").set_properties(
+    subset=["meaning"], **{"white-space": "normal", "min-width": "18em"})
 
-
-qf = _flag_counts(manifest["quality_flags"])
-print("pieces with no quality flag:", int((manifest["quality_flags"].fillna("") == "").sum()), "of", len(manifest))
-print(qf.to_string())
-print("\npieces carrying a source penalty flag:",
-      int(sum(any(t.strip().startswith(pf) for pf in piano.PENALTY_FLAGS for t in f.split(","))
-              for f in manifest["source_flags"])))
+# %% tags=["remove-cell", "nbval-check-output"]
+glue("ch03_noflag", int((manifest["quality_flags"].fillna("") == "").sum()))
+glue("ch03_source_penalty", int(sum(any(t.strip().startswith(pf) for pf in piano.PENALTY_FLAGS for t in f.split(","))
+                                    for f in manifest["source_flags"].fillna(""))))
 
 # %% [markdown]
+# {glue:text}`ch03_noflag` of the {glue:text}`ch03_n_pieces` pieces carry no quality flag.
+# {glue:text}`ch03_source_penalty` pieces carry a penalty flag from staging (for instance a
+# segment of a movement or an OMR transcription), taken because their period needed them.
+#
 # ### Do the note counts agree?
 #
 # For every piece the build counts the note attacks of the **kern text (`kern_notes`, graces
@@ -309,22 +329,30 @@ print("\npieces carrying a source penalty flag:",
 # MusicXML sources, of music21 reading the source (`m21_source_notes`). The table gives, per
 # comparison, how many pieces agree exactly and how many are within 1 % and 5 %.
 
-# %% tags=["nbval-check-output"]
-pairs = [("midi_notes", "kern_notes"), ("m21_kern_notes", "kern_notes"), ("m21_source_notes", "kern_notes"),
-         ("midi_notes", "m21_source_notes")]
-agree = []
-for a, b in pairs:
-    sub = manifest[[a, b, "route"]].dropna()
-    sub = sub[(sub[a] > 0) & (sub[b] > 0)]
-    rel = (sub[a] - sub[b]).abs() / sub[b]
-    agree.append({"comparison": f"{a} vs {b}", "pieces": len(sub), "exact": int((rel == 0).sum()),
-                  "within 1 %": int((rel <= 0.01).sum()), "within 5 %": int((rel <= 0.05).sum()),
-                  "worst": f"{rel.max():.1%}"})
-print(pd.DataFrame(agree).to_string(index=False))
+# %% tags=["hide-input"]
+agree = ch.note_agreement(manifest)
+names = {"midi_notes": "MIDI", "kern_notes": "**kern", "m21_kern_notes": "music21 on the **kern",
+         "m21_source_notes": "music21 on the MusicXML"}
+shown_agree = agree.assign(comparison=[f"{names[a]} vs {names[b]}" for a, b in ch.NOTE_PAIRS])
+styled(shown_agree, caption="Agreement of the note counts (pieces; worst relative difference in %)", digits=1)
+
+# %% tags=["hide-input"]
 mk = manifest.dropna(subset=["midi_notes", "kern_notes"])
 by_route = mk.assign(exact=mk["midi_notes"] == mk["kern_notes"]).groupby("route")["exact"].agg(["sum", "size"])
-by_route = by_route.rename(columns={"sum": "exact", "size": "pieces"})
-print("\nMIDI = **kern note count, by route:\n" + by_route.to_string())
+by_route = by_route.rename(columns={"sum": "MIDI = **kern (pieces)", "size": "pieces"}).reset_index()
+by_route["route"] = by_route["route"].map(lambda r: ch.ROUTE_NAMES.get(r, r))
+by_route["share (%)"] = 100 * by_route["MIDI = **kern (pieces)"] / by_route["pieces"]
+styled(by_route, caption="MIDI note count equal to the **kern's, by route of the text", digits=1)
+
+# %% tags=["remove-cell", "nbval-check-output"]
+a0 = agree.iloc[0]
+glue("ch03_midi_exact", int(a0["exact"]))
+glue("ch03_midi_within1", int(a0["within 1 %"]))
+glue("ch03_midi_within5", int(a0["within 5 %"]))
+glue("ch03_midi_pieces", int(a0["pieces"]))
+glue("ch03_midi_worst", float(a0["worst (%)"]), 1, unit=" %")
+glue("ch03_notes_min", int(manifest["kern_notes"].min()))
+glue("ch03_notes_max", int(manifest["kern_notes"].max()))
 
 # %% [markdown]
 # Verovio writes its MIDI from the same **kern, so its note count can differ from the
@@ -334,84 +362,142 @@ print("\nMIDI = **kern note count, by route:\n" + by_route.to_string())
 #
 # ### Durations
 #
-# `duration_s` is the whole piece as MIDI (repeats not expanded). The audio keeps the first 30 s,
-# so a piece shorter than that gives a shorter excerpt.
+# `duration_s` is the whole piece as MIDI (repeats not expanded). The audio keeps the first
+# {glue:text}`ch03_excerpt_s`, so a piece shorter than that gives a shorter excerpt
+# ({numref}`fig-ch03-durations`). The scores hold from {glue:text}`ch03_notes_min` to
+# {glue:text}`ch03_notes_max` note attacks ({numref}`fig-ch03-score-size`).
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+# %% mystnb={"figure": {"caption": "Length of the whole piece as MIDI (log scale), per period. The dashed line marks the length of the rendered excerpt; pieces to its left give a shorter excerpt.", "name": "fig-ch03-durations"}, "image": {"alt": "Histogram of the length of the whole piece as MIDI in seconds on a log scale, one outline per period, with a dashed line at the 30-second excerpt length; most pieces last between one and five minutes, few are shorter than the excerpt."}} tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
 bins = np.logspace(np.log10(max(1.0, manifest["duration_s"].min())), np.log10(manifest["duration_s"].max()), 30)
-for p in piano.PERIODS:
-    axes[0].hist(manifest.loc[manifest["period"] == p, "duration_s"], bins=bins, histtype="step", lw=1.6, label=p)
-axes[0].axvline(info["config"]["excerpt_s"], color="k", ls="--", lw=1, label="excerpt (30 s)")
-axes[0].set(xscale="log", xlabel="piece length as MIDI (s, log scale)", ylabel="pieces",
-            title="Length of the whole piece")
-axes[0].legend(fontsize=8)
-axes[1].boxplot([manifest.loc[manifest["period"] == p, "kern_notes"] for p in piano.PERIODS],
-                tick_labels=list(piano.PERIODS))
-axes[1].set(yscale="log", ylabel="note attacks in the **kern", title="Size of the score")
+for p in periods:
+    ax.hist(manifest.loc[manifest["period"] == p, "duration_s"], bins=bins, histtype="step", lw=1.6, label=p)
+ax.axvline(cfg["excerpt_s"], color="k", ls="--", lw=1, label=f"excerpt ({cfg['excerpt_s']:.0f} s)")
+ax.set(xscale="log", xlabel="piece length as MIDI (s, log scale)", ylabel="pieces")
+fig.legend(loc="outside upper center", ncols=5, frameon=False)
+plt.show()
+
+# %% mystnb={"figure": {"caption": "Size of the score: note attacks in the **kern text per period (log scale).", "name": "fig-ch03-score-size"}, "image": {"alt": "Box plots of the number of note attacks in the **kern score per period on a log scale; the medians lie between several hundred and a few thousand notes."}} tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(7.5, 3.4))
+ax.boxplot([manifest.loc[manifest["period"] == p, "kern_notes"] for p in periods], tick_labels=periods)
+ax.set(yscale="log", ylabel="note attacks in the **kern")
 fig.tight_layout()
 plt.show()
 
-# %% tags=["nbval-check-output"]
-dur = manifest.groupby("period")["duration_s"].describe()[["min", "25%", "50%", "75%", "max"]].reindex(
-    list(piano.PERIODS)).round(0)
-dur["excerpt < 30 s"] = manifest.groupby("period")["audio_s"].apply(lambda s: int((s < 29.99).sum()))
-print(dur.to_string())
+# %% tags=["hide-input"]
+dur = manifest.groupby("period")["duration_s"].describe()[["min", "25%", "50%", "75%", "max"]].reindex(periods)
+dur.columns = [f"{c} (s)" for c in ["shortest", "25 %", "median", "75 %", "longest"]]
+dur[f"excerpt < {cfg['excerpt_s']:.0f} s (pieces)"] = manifest.groupby("period")["audio_s"].apply(
+    lambda s: int((s < cfg["excerpt_s"] - 0.01).sum())).reindex(periods)
+styled(dur.reset_index(), caption="Length of the whole piece as MIDI, per period", digits=0).set_table_styles(
+    wrap_headers, overwrite=False)
 
 # %% [markdown]
-# ## 5. One example per period
+# ## 5. Look and listen: one piece per period
 #
-# For each period, one piece whose route is `kern` (drawn with `seed`). Below are the first lines
-# of its **kern text as the text features see it (reference records such as the composer's name
-# removed, `kern_text(id, reference_records=False)`), and the MFCC image of its rendered 30 s
-# excerpt: 20 coefficients on 0.03 s windows (`kmnet.features.audio.mfcc`), each coefficient
-# standardised over time and resized to 224 × 224 (`kmnet.features.mfcc_to_image`). This is the
-# image that the frozen CNN of the audio features sees. With an empty cache, the
-# text is read from the source, and the audio is rendered again (MIDI by verovio, then FluidSynth).
-# The sha256 of the WAV is compared with the manifest.
+# For each period, one piece drawn with `seed` among those whose **kern is the source itself
+# (route `kern`) and that carry no quality flag. Each figure shows the first system of its score,
+# engraved by verovio from the **kern text that the text features read
+# (`kmnet.datasets.piano.preview.score_svg`); under it, a player holds the first
+# {glue:text}`ch03_clip_s` of the rendered excerpt that the audio features read, compressed
+# to MP3 (`preview.audio_clip`). With an empty cache, the text is read from the source and the
+# audio is rendered again (MIDI by verovio, then FluidSynth); the sha256 of every WAV is compared
+# with the manifest's.
 
-# %%
-rng = np.random.default_rng(seed)
-examples = [rng.choice(sorted(manifest.loc[(manifest["period"] == p) & (manifest["route"] == "kern"), "id"]))
-            for p in piano.PERIODS]
+# %% tags=["hide-input"]
+examples = ch.example_pieces(manifest, seed, periods)
 mrow = manifest.set_index("id")
-mfccs, t0 = {}, time.perf_counter()
+sr = int(cfg["sr"])
+ex = {}
 for pid in examples:
     text = piano.kern_text(pid, data_root, manifest=manifest, reference_records=False)
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    print(f"== {mrow.at[pid, 'period']}: {mrow.at[pid, 'composer']}, {mrow.at[pid, 'work']}  [{pid}]")
-    print("\n".join(ln if len(ln) < 100 else ln[:97] + "..." for ln in lines[:n_examples_lines]))
-    print(f"... ({len(lines)} lines)\n")
     wav = piano.audio_path(pid, data_root, manifest=manifest)
-    same = hashlib.sha256(wav.read_bytes()).hexdigest() == mrow.at[pid, "audio_sha256"]
-    y = faudio.load_audio(wav, sr=int(info["config"]["sr"]))
-    mfccs[pid] = (mfcc_to_image(faudio.mfcc(y, int(info["config"]["sr"])))[0], len(y) / info["config"]["sr"], same)
-print(f"texts and audio of {len(examples)} pieces in {time.perf_counter() - t0:.1f} s")
+    y = faudio.load_audio(wav, sr=sr)
+    ex[pid] = {
+        "text": text,
+        "svg": preview.score_svg(text),
+        "clip": preview.audio_clip(y, sr, seconds=clip_s),
+        "same_wav": hashlib.sha256(wav.read_bytes()).hexdigest() == mrow.at[pid, "audio_sha256"],
+        "mfcc": mfcc_to_image(faudio.mfcc(y, sr))[0],
+        "seconds": len(y) / sr,
+    }
+    ex[pid]["player"] = ch.audio_player(
+        ex[pid]["clip"], f"{mrow.at[pid, 'period']}, {mrow.at[pid, 'composer']}: the first "
+        f"{min(clip_s, ex[pid]['seconds']):.0f} s of the rendered excerpt (MP3, {len(ex[pid]['clip']) / 1000:.0f} kB)")
 
-# %%
-fig, axes = plt.subplots(1, len(examples), figsize=(3 * len(examples), 3.4), sharey=True)
-for ax, pid in zip(np.atleast_1d(axes), examples):
-    img, secs, same = mfccs[pid]
-    ax.imshow(img, aspect="auto", cmap="magma", extent=[0, secs, 0, 20])
-    ax.set(xlabel="time (s)", title=f"{mrow.at[pid, 'period']}: {mrow.at[pid, 'composer']}\n"
-                                     f"{mrow.at[pid, 'work'][:34]}")
-    ax.title.set_fontsize(9)
+
+# %% tags=["remove-cell", "nbval-check-output"]
+for p, pid in zip(periods, examples):
+    glue(f"ch03_ex_{p}", f"{mrow.at[pid, 'composer']}, {mrow.at[pid, 'work']}".rstrip(". "))
+glue("ch03_clip_s", f"{clip_s:.0f} s")
+glue("ch03_examples_same", int(sum(e["same_wav"] for e in ex.values())))
+glue("ch03_n_examples", len(examples))
+
+# %% mystnb={"figure": {"caption": "Baroque: {glue:text}`ch03_ex_Baroque`: the first system of its score. The player under it holds the first seconds of its rendered audio.", "name": "fig-ch03-score-baroque"}, "image": {"alt": "First system of the Baroque example's score in two staves, engraved by verovio."}} tags=["hide-input"]
+SVG(ex[examples[0]]["svg"])
+
+# %% tags=["remove-input"]
+ex[examples[0]]["player"]
+
+# %% mystnb={"figure": {"caption": "Classical: {glue:text}`ch03_ex_Classical`: the first system of its score. The player under it holds the first seconds of its rendered audio.", "name": "fig-ch03-score-classical"}, "image": {"alt": "First system of the Classical example's score in two staves, engraved by verovio."}} tags=["hide-input"]
+SVG(ex[examples[1]]["svg"])
+
+# %% tags=["remove-input"]
+ex[examples[1]]["player"]
+
+# %% mystnb={"figure": {"caption": "Romantic: {glue:text}`ch03_ex_Romantic`: the first system of its score. The player under it holds the first seconds of its rendered audio.", "name": "fig-ch03-score-romantic"}, "image": {"alt": "First system of the Romantic example's score in two staves, engraved by verovio."}} tags=["hide-input"]
+SVG(ex[examples[2]]["svg"])
+
+# %% tags=["remove-input"]
+ex[examples[2]]["player"]
+
+# %% mystnb={"figure": {"caption": "Modern: {glue:text}`ch03_ex_Modern`: the first system of its score. The player under it holds the first seconds of its rendered audio.", "name": "fig-ch03-score-modern"}, "image": {"alt": "First system of the Modern example's score in two staves, engraved by verovio."}} tags=["hide-input"]
+SVG(ex[examples[3]]["svg"])
+
+# %% tags=["remove-input"]
+ex[examples[3]]["player"]
+
+# %% [markdown]
+# The text features read the **kern text itself, with the reference records (composer, title,
+# dates) removed. Its first lines, for the four pieces:
+
+# %% tags=["hide-input"]
+blocks = []
+for pid in examples:
+    lines = [ln for ln in ex[pid]["text"].splitlines() if ln.strip()]
+    head = "\n".join(ln if len(ln) < 90 else ln[:87] + "..." for ln in lines[:n_kern_lines])
+    blocks.append(f"{mrow.at[pid, 'period']}: {pid} (first {n_kern_lines} of {len(lines)} lines)\n{head}\n...")
+dropdown("\n\n".join(blocks), f"The first {n_kern_lines} lines of each example's **kern text")
+
+# %% [markdown]
+# The audio features start from MFCCs: 20 coefficients on 0.03 s windows
+# (`kmnet.features.audio.mfcc`), each coefficient standardised over time and resized to
+# 224 × 224 (`kmnet.features.mfcc_to_image`). {numref}`fig-ch03-mfcc` shows this image, which the
+# frozen CNN of the audio features sees, for the four excerpts.
+
+# %% mystnb={"figure": {"caption": "MFCC images of the four example excerpts (20 coefficients, each standardised over time): what the frozen CNN of the audio features sees.", "name": "fig-ch03-mfcc"}, "image": {"alt": "Four MFCC images in a two-by-two grid, one per period, with time in seconds on the horizontal axis and the 20 MFCC coefficients on the vertical axis; bright and dark bands show how the timbre changes over the excerpt."}} tags=["hide-input"]
+fig, axes = plt.subplots(2, 2, figsize=(7.5, 5.6), sharey=True)
+for ax, pid in zip(axes.ravel(), examples):
+    ax.imshow(ex[pid]["mfcc"], aspect="auto", cmap="magma", extent=[0, ex[pid]["seconds"], 0, 20])
+    ax.set(title=f"{mrow.at[pid, 'period']}: {mrow.at[pid, 'composer']}", yticks=[0, 5, 10, 15, 20])
     ax.grid(False)
-np.atleast_1d(axes)[0].set(ylabel="MFCC coefficient", yticks=[0, 5, 10, 15, 20])
+for ax in axes[1]:
+    ax.set_xlabel("time (s)")
+for ax in axes[:, 0]:
+    ax.set_ylabel("MFCC coefficient")
 fig.tight_layout()
 plt.show()
-print("WAV sha256 equals the manifest's:", {str(pid): bool(mfccs[pid][2]) for pid in examples})
 
 # %% [markdown]
 # ## 6. A random sample rebuilt end to end
 #
 # `piano.build(sample=ids, cache_dir=tmp)` makes the listed pieces again from their sources in the
-# data root. It does not read any cache: it converts, checks, writes the MIDI and renders with 2
-# worker processes. The outputs go to a temporary folder, and the **kern and audio sha256 are
-# compared with the committed manifest. Half the sample has a **kern source, the other half a
-# MusicXML source (verovio or converter21 route).
+# data root. It does not read any cache: it converts, checks, writes the MIDI and renders with
+# `workers` worker processes. The outputs go to a temporary folder, and the **kern and audio
+# sha256 are compared with the committed manifest. Half the sample has a **kern source, the other
+# half a MusicXML source (verovio or converter21 route).
 
-# %%
+# %% tags=["hide-input"]
 rng = np.random.default_rng(seed + 1)
 n_kern = (n_rebuild + 1) // 2
 kern_ids = rng.choice(sorted(manifest.loc[manifest["format"] == "kern", "id"]), n_kern, replace=False)
@@ -420,31 +506,43 @@ sample_ids = [*kern_ids, *xml_ids]
 with tempfile.TemporaryDirectory() as tmp:
     t0 = time.perf_counter()
     res = piano.build(data_root, sample=sample_ids, workers=workers, progress=False, cache_dir=tmp)
-    wall = time.perf_counter() - t0
-sm = res.manifest.set_index("id").loc[sample_ids]
+    rebuild_wall = time.perf_counter() - t0
+sm = res.manifest.set_index("id").reindex(sample_ids)
+yes_no = {True: "yes", False: "no"}
 check = pd.DataFrame({
-    "period": sm["period"], "route": sm["route"],
-    "kern notes": sm["kern_notes"], "manifest": mrow.loc[sample_ids, "kern_notes"],
-    "midi notes": sm["midi_notes"], "manifest ": mrow.loc[sample_ids, "midi_notes"],
-    "kern sha256 equal": sm["kern_matches"], "audio sha256 equal": sm["audio_matches"],
+    "piece": sample_ids, "route": sm["route"].map(lambda r: ch.ROUTE_NAMES.get(r, r)).to_numpy(),
+    "**kern notes": sm["kern_notes"].to_numpy(), "MIDI notes": sm["midi_notes"].to_numpy(),
+    "notes as in the manifest": ((sm["kern_notes"] == mrow.loc[sample_ids, "kern_notes"])
+                                 & (sm["midi_notes"] == mrow.loc[sample_ids, "midi_notes"])).map(yes_no).to_numpy(),
+    "**kern identical": sm["kern_matches"].map(yes_no).to_numpy(),
+    "audio identical": sm["audio_matches"].map(yes_no).to_numpy(),
 })
-display(check)
-print(f"rebuilt {len(sm)} of {len(sample_ids)} pieces in {wall:.1f} s wall; failures: {res.info['failed'] or 'none'}")
+styled(check, caption="The rebuilt sample against the manifest (sha256 of the **kern text and of the audio)").set_table_styles(
+    wrap_headers, overwrite=False)
 
-# %% tags=["nbval-check-output"]
-print("every sampled piece rebuilt:", len(res.manifest) == len(sample_ids))
-print("note counts equal the manifest's:",
-      bool((check["kern notes"] == check["manifest"]).all() and (check["midi notes"] == check["manifest "]).all()))
-print("**kern text identical (sha256):", bool(check["kern sha256 equal"].all()))
+# %% tags=["remove-cell", "nbval-check-output"]
+glue("ch03_n_rebuild", len(sample_ids))
+glue("ch03_rebuilt", int(sm["route"].notna().sum()))
+glue("ch03_rebuild_kern_same", int((check["**kern identical"] == "yes").sum()))
+glue("ch03_rebuild_audio_same", int((check["audio identical"] == "yes").sum()))
+glue("ch03_rebuild_notes_same", int((check["notes as in the manifest"] == "yes").sum()))
+glue("ch03_rebuild_failed", ", ".join(res.info["failed"]) if res.info.get("failed") else "none")
 
 # %% [markdown]
+# {glue:text}`ch03_rebuilt` of the {glue:text}`ch03_n_rebuild` sampled pieces were rebuilt
+# (failures: {glue:text}`ch03_rebuild_failed`); {glue:text}`ch03_rebuild_kern_same` gave a
+# byte-identical **kern text, {glue:text}`ch03_rebuild_audio_same` byte-identical audio, and
+# {glue:text}`ch03_rebuild_notes_same` the manifest's note counts, in
+# {glue:text}`ch03_rebuild_wall` of wall time.
+#
 # ### Time per stage, and the full build extrapolated from the sample
 #
 # The build report gives the wall seconds of each stage of each piece, measured inside its
 # worker. To extrapolate to the whole set, we take, for each stage and each source format, the
 # sample's **seconds per note** (the conversion, the checks and the MIDI grow with the size of the
-# score). We multiply it by the number of notes of all the manifest's pieces of that format. The
-# render stage synthesises at most 30 s, so it is extrapolated per piece, not per note.
+# score), and multiply it by the number of notes of all the manifest's pieces of that format. The
+# render stage synthesises a fixed-length excerpt, so it is extrapolated per piece
+# (`kmnet.experiments.piano_dataset.build_estimate`).
 #
 # Stage times are wall seconds, which include waiting for the CPU when the machine is busy.
 # The workers also record their CPU seconds (their own and those of their verovio and FluidSynth
@@ -452,49 +550,49 @@ print("**kern text identical (sha256):", bool(check["kern sha256 equal"].all()))
 # minutes. Divided by the number of workers, this gives the wall time of a build from an empty
 # cache on an otherwise idle machine.
 #
-# The estimate leaves out the failed candidates. It also leaves out the piece that timed out at
-# the time limit in an earlier build (the build remembers the timeout, so it is not paid again).
-# **With a sample this small, the estimate is rough: one long piece can move it by a large
-# factor.**
+# The estimate leaves out the failed candidates, and the piece that timed out in an earlier build
+# (the build remembers the time-out, so it is not paid again). **With a sample this small, the
+# estimate is rough: one long piece can move it by a large factor.**
 
-# %%
-stages = ["convert", "checks", "midi", "render"]
-rep = res.report[res.report["stage"].isin(stages)].merge(res.manifest[["id", "format", "kern_notes"]], on="id")
-measured = rep.pivot_table(index="id", columns="stage", values="seconds", aggfunc="sum").reindex(columns=stages)
-measured = measured.join(res.manifest.set_index("id")[["format", "route", "kern_notes", "cpu_s"]])
-display(measured.round(2))
-totals = manifest.groupby("format").agg(pieces=("id", "size"), notes=("kern_notes", "sum"))
-est = {}
-for st in stages:
-    g = rep[rep["stage"] == st].groupby("format").agg(s=("seconds", "sum"), n=("kern_notes", "sum"), k=("id", "size"))
-    unit, col = ("pieces", "k") if st == "render" else ("notes", "n")
-    # a format missing from the sample gets the sample's overall rate
-    rate = (g["s"] / g[col]).reindex(totals.index).fillna(g["s"].sum() / g[col].sum())
-    est[st] = float((rate * totals[unit]).sum())
-cpu_per_wall = float(res.manifest["cpu_s"].sum() / rep["seconds"].sum())
-est = pd.DataFrame({"sample wall (s)": rep.groupby("stage")["seconds"].sum().reindex(stages),
-                    "all pieces, wall (min)": pd.Series(est) / 60})
-est.loc["total"] = est.sum()
-est["all pieces, CPU (min)"] = est["all pieces, wall (min)"] * cpu_per_wall
-est[f"build on {workers} idle cores (min)"] = est["all pieces, CPU (min)"] / workers
-display(est.round(1))
-total_min = est.at["total", f"build on {workers} idle cores (min)"]
-print(f"CPU seconds per wall second in the sample: {cpu_per_wall:.2f}")
-print(f"EXTRAPOLATED from {len(res.manifest)} pieces: building all {len(manifest)} pieces from an empty cache takes "
-      f"about {est.at['total', 'all pieces, CPU (min)']:.0f} CPU-minutes, i.e. about {total_min:.0f} min on "
-      f"{workers} idle cores, plus the failed candidates; within the issue's 45 min: {total_min <= 45}")
+# %% tags=["hide-input"]
+stage_rows = res.report[res.report["stage"].isin(ch.BUILD_STAGES)]
+measured = stage_rows.pivot_table(index="id", columns="stage", values="seconds", aggfunc="sum").reindex(
+    columns=list(ch.BUILD_STAGES))
+measured.columns = [f"{c} (s)" for c in measured.columns]
+measured = measured.join(res.manifest.set_index("id")[["format", "route", "kern_notes", "cpu_s"]]).rename(
+    columns={"kern_notes": "**kern notes", "cpu_s": "CPU (s)"}).rename_axis("piece").reset_index()
+dropdown(styled(measured, digits=2), "Wall seconds of each stage, per rebuilt piece")
+
+# %% tags=["hide-input"]
+est, cpu_per_wall = ch.build_estimate(res.report, res.manifest, manifest, workers=workers)
+styled(est, caption=f"A build of all {len(manifest)} pieces from an empty cache, extrapolated", digits=1).set_table_styles(
+    wrap_headers, overwrite=False)
+
+# %% tags=["remove-cell"]
+build_min = float(est.set_index("stage").at["total", f"build on {workers} idle cores (min)"])
+glue("ch03_rebuild_wall", f"{rebuild_wall:.0f} s")
+glue("ch03_cpu_per_wall", cpu_per_wall, 2)
+glue("ch03_build_cpu_min", float(est.set_index("stage").at["total", "all pieces, CPU (min)"]), 0)
+glue("ch03_build_min", build_min, 0)
+glue("ch03_workers", int(workers))
 
 # %% [markdown]
+# The sample spent {glue:text}`ch03_cpu_per_wall` CPU seconds per wall second of its stages.
+# Extrapolated from it, building all pieces from an empty cache takes about
+# {glue:text}`ch03_build_cpu_min` CPU-minutes, i.e. about {glue:text}`ch03_build_min` min on
+# {glue:text}`ch03_workers` idle cores, plus the failed candidates.
+#
 # The committed `build_info.json` keeps the timings of the build that wrote the manifest. That
 # build read most pieces from the cache, so its stage times cover only the pieces it actually
 # processed (status `ok` in `build_report.csv`). They are measured, not extrapolated, but they
-# cover too few pieces to time the whole set:
+# cover too few pieces to time the whole set.
 
-# %%
-done = report[report["status"].isin(["ok", "fallback"]) & report["stage"].isin(["convert", "checks", "midi", "render"])]
-print(f"committed build ({info['built_utc'][:10]}): {done['id'].nunique()} pieces processed, "
-      f"{int((report['status'] == 'cached').sum())} stage results read from the cache")
-print(pd.Series(info["timings_s"], name="seconds").to_string())
+# %% tags=["hide-input"]
+done = report[report["status"].isin(["ok", "fallback"]) & report["stage"].isin(ch.BUILD_STAGES)]
+tim = pd.Series(info["timings_s"], name="seconds").rename_axis("step").reset_index()
+dropdown(styled(tim, digits=1), f"Timings of the committed build ({info['built_utc'][:10]}): "
+         f"{done['id'].nunique()} pieces processed, {int((report['status'] == 'cached').sum())} stage results "
+         f"read from the cache")
 
 # %% [markdown]
 # ### Feature extraction
@@ -506,45 +604,92 @@ print(pd.Series(info["timings_s"], name="seconds").to_string())
 # missing), `audio` (MFCCs, compact log-Mel images, CNN logits on the MFCC images), `text`
 # (MiniLM on up to 8 clips of 512 tokens per piece) and `bow` (the **kern bag of words).
 
-# %%
+# %% tags=["hide-input"]
 fjson = out_dir / "features.json"
-if fjson.is_file():
-    finfo = json.loads(fjson.read_text())
+finfo = json.loads(fjson.read_text()) if fjson.is_file() else None
+if finfo is not None:
     ft = pd.Series(finfo["timings_s"], name="seconds")
     ft["total"] = ft.sum()
-    print(f"features of {finfo['n_pieces']} pieces (built {finfo['built_utc'][:10]}; "
-          f"{finfo['cached_audio']} audio and {finfo['cached_text']} text rows from the feature cache):")
-    print((ft / 60).round(2).rename("minutes").to_string())
-    print("failures:", len(finfo["failures"]))
-    print(f"whole construction: build about {total_min:.0f} min (EXTRAPOLATED above, {workers} idle cores) + features "
-          f"{ft['total'] / 60:.0f} min (MEASURED, on the machine that built them, which other jobs shared) "
-          f"= about {total_min + ft['total'] / 60:.0f} min")
+    feat_min = float(ft["total"] / 60)
+    display(styled((ft / 60).rename("minutes").rename_axis("stage").reset_index(), digits=1,
+                   caption="Feature extraction (measured)"))
 else:
+    feat_min = float("nan")
     print("data/piano/features.json is not there yet: run build_features() (or full_rebuild=True)")
 
+# %% tags=["remove-cell"]
+glue("ch03_feature_min", feat_min, 0)
+glue("ch03_feature_pieces", int(finfo["n_pieces"]) if finfo else 0)
+glue("ch03_feature_failures", len(finfo["failures"]) if finfo else 0)
+glue("ch03_total_min", build_min + feat_min, 0)
+
 # %% [markdown]
+# The feature extraction of {glue:text}`ch03_feature_pieces` pieces ran on the machine that built
+# the set, which other jobs shared; it reported {glue:text}`ch03_feature_failures` failures. Build (extrapolated) and features
+# (measured) together take about {glue:text}`ch03_total_min` min.
+#
 # ## 7. The full rebuild
 #
 # With `full_rebuild = True` (e.g. `make reproduce NB=03_piano_dataset PARAMS="-p full_rebuild true"`)
-# this cell rebuilds the whole set with `piano.build()` and then its features with
+# the next cell rebuilds the whole set with `piano.build()` and then its features with
 # `piano.features.build_features()`. It **overwrites** `data/piano/manifest.csv`,
 # `build_report.csv`, `build_info.json` and the feature files, and prints the measured time of
 # every stage. With a warm cache (`.cache/kmnet/piano`) the build takes about a minute; from an
 # empty cache it takes the time extrapolated above. The run is off by default, so the book
 # rebuilds in minutes.
 
-# %%
+# %% tags=["hide-input"]
 if full_rebuild:
     from kmnet.datasets.piano import features as piano_features
 
     t0 = time.perf_counter()
     full = piano.build(data_root, workers=workers, progress=False)
     t_build = time.perf_counter() - t0
-    print(full.counts().to_string(index=False))
-    print("build timings (s):", full.info["timings_s"])
+    display(styled(full.counts(), caption="The rebuilt set: pieces per period"))
     t0 = time.perf_counter()
     feats = piano_features.build_features(root=data_root, progress=False)
-    print("feature timings (s):", feats.info["timings_s"])
     print(f"measured: build {t_build / 60:.1f} min, features {(time.perf_counter() - t0) / 60:.1f} min")
+    print("build timings (s):", full.info["timings_s"])
+    print("feature timings (s):", feats.info["timings_s"])
 else:
-    print("full_rebuild is False: the committed manifest and features were used")
+    print("full_rebuild is False: the committed manifest and features were used.")
+
+# %% tags=["remove-cell"]
+import resource  # noqa: E402  CPU seconds of this process and of the finished workers and tools it started
+
+cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+          for f in ("ru_utime", "ru_stime"))
+cpu += float(res.manifest["cpu_s"].sum())  # the rebuild's workers (children of a fork server) count their own
+glue("ch03_run_wall", f"{(time.perf_counter() - t_start) / 60:.1f} min")
+glue("ch03_run_cpu", f"{cpu / 60:.1f} min")
+
+# %% [markdown]
+# ## Findings
+#
+# * **Table A1.** Our set holds {glue:text}`ch03_n_pieces` pieces against the paper's
+#   {glue:text}`ch03_paper_n`. {glue:text}`ch03_full_periods` have exactly Table A1's counts;
+#   {glue:text}`ch03_short_text`. The set is not padded. {glue:text}`ch03_missing_composers` of
+#   the {glue:text}`ch03_named_composers` composers that Table A1 names have no usable public
+#   score here, so the composers within a period differ from the paper's.
+# * **Table 2.** {glue:text}`ch03_train` training and {glue:text}`ch03_test` test pieces, against
+#   the paper's {glue:text}`ch03_paper_train` and {glue:text}`ch03_paper_test`; the periods that
+#   match Table 2 exactly: {glue:text}`ch03_split_exact`.
+# * **Quality.** {glue:text}`ch03_n_failed` candidates failed and were replaced:
+#   {glue:text}`ch03_fail_convert` MusicXML files that neither verovio nor converter21 could
+#   convert, {glue:text}`ch03_fail_midi` without a MIDI consistent with the score and
+#   {glue:text}`ch03_fail_timeout` that timed out. {glue:text}`ch03_noflag` of the
+#   {glue:text}`ch03_n_pieces` pieces carry no quality flag; the MIDI's note count equals the
+#   **kern's for {glue:text}`ch03_midi_exact` of {glue:text}`ch03_midi_pieces` pieces and is
+#   within 1 % for {glue:text}`ch03_midi_within1`.
+# * **Look and listen.** The rendered excerpts of {glue:text}`ch03_examples_same` of the
+#   {glue:text}`ch03_n_examples` examples, made here again where the cache lacked them, equal the
+#   manifest's byte for byte.
+# * **Rebuilt sample.** Rebuilt from their sources, {glue:text}`ch03_rebuild_kern_same` of
+#   {glue:text}`ch03_n_rebuild` sampled pieces gave the manifest's **kern text and
+#   {glue:text}`ch03_rebuild_audio_same` its audio, byte for byte. A build of all pieces from an
+#   empty cache takes about {glue:text}`ch03_build_min` min on {glue:text}`ch03_workers` idle
+#   cores (extrapolated, rough), and the features about {glue:text}`ch03_feature_min` min
+#   (measured).
+#
+# Executing this chapter, the sampled rebuild included, took {glue:text}`ch03_run_wall` of wall
+# time and {glue:text}`ch03_run_cpu` of CPU time on the machine that built this book.

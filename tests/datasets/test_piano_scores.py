@@ -218,4 +218,6 @@ def test_run_verovio_reports_a_timeout():
 
 def test_run_verovio_rejects_unknown_mode():
     with pytest.raises(ValueError, match="unknown verovio mode"):
-        scores.run_verovio("svg", "x")
+        scores.run_verovio("pdf", "x")
+    with pytest.raises(ValueError, match="takes no options"):
+        scores.run_verovio("midi", "x", options={"scale": 40})

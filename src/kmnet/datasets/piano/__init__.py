@@ -54,6 +54,7 @@ Modules
 ``pipeline``      one piece: conversion, checks, MIDI, audio, with its cache (:func:`process_piece`)
 ``builder``       :func:`build` and the readers of what it wrote (manifest, **kern text, audio)
 ``features``      the committed feature matrices of the set (:func:`~.features.load_features`)
+``preview``       the first system of a score as SVG, a short MP3 clip of its audio
 ``fetch``         ``kmnet data fetch piano``: the sources from their repositories
 ``_isolate``      worker processes that survive crashing converters
 ================  ==============================================================================

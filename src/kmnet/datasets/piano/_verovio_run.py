@@ -6,8 +6,8 @@ prints debug text on stdout. Each call therefore runs here, in a fresh interpret
 by :func:`kmnet.datasets.piano.scores.run_verovio`, which reads the result from a file and turns
 a crash or a time-out into a reason.
 
-This file is executed by path (``python _verovio_run.py MODE IN OUT``) so that the child
-imports nothing but verovio. Modes:
+This file is executed by path (``python _verovio_run.py MODE IN OUT [OPTIONS]``) so that the
+child imports nothing but verovio. Modes:
 
 ``musicxml-hum``
     IN is a MusicXML file (UTF-8); OUT receives the Humdrum text (humlib's musicxml2hum,
@@ -23,11 +23,16 @@ Exit status 0 means OUT was written; 3 means verovio returned nothing.
 from __future__ import annotations
 
 import base64
+import json
 import sys
 
 
 def main(argv: list[str]) -> int:
     mode, src, dst = argv[1], argv[2], argv[3]
+    options = {}
+    if len(argv) > 4:
+        with open(argv[4], encoding="utf-8") as fh:
+            options = json.load(fh)
     import verovio
 
     with open(src, encoding="utf-8") as fh:
@@ -66,6 +71,22 @@ def main(argv: list[str]) -> int:
             return 3
         with open(dst, "wb") as fh:
             fh.write(data)
+        return 0
+    if mode == "svg":
+        select = options.pop("select", None)
+        tk.setOptions(options)
+        tk.setInputFrom("humdrum")
+        if select:
+            tk.select(select)
+        if not tk.loadData(text):
+            print("verovio: loadData returned false", file=sys.stderr)
+            return 3
+        svg = tk.renderToSVG(1)
+        if not svg or "<svg" not in svg:
+            print("verovio: empty SVG output", file=sys.stderr)
+            return 3
+        with open(dst, "w", encoding="utf-8") as fh:
+            fh.write(svg)
         return 0
     print(f"unknown mode {mode!r}", file=sys.stderr)
     return 2

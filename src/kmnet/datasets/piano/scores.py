@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import json
 import os
 import re
 import subprocess
@@ -150,14 +151,18 @@ def fix_for_music21(xml: str) -> tuple[str, int]:
 # ----------------------------------------------------------------------------------------
 # verovio in a subprocess
 # ----------------------------------------------------------------------------------------
-def run_verovio(mode: str, text: str, *, timeout: float = VEROVIO_TIMEOUT_S) -> ToolRun:
-    """Run one verovio call (``"musicxml-hum"`` or ``"midi"``) in a fresh interpreter.
+def run_verovio(mode: str, text: str, *, timeout: float = VEROVIO_TIMEOUT_S,
+                options: dict | None = None) -> ToolRun:
+    """Run one verovio call (``"musicxml-hum"``, ``"midi"`` or ``"svg"``) in a fresh interpreter.
 
     A crash (abort, segfault), a non-zero exit or a time-out gives ``ok=False`` with the
-    reason; verovio's own messages (stdout and stderr) come back in ``messages``.
+    reason; verovio's own messages (stdout and stderr) come back in ``messages``. ``options``
+    (mode ``"svg"`` only) are verovio's options, plus ``"select"`` for ``toolkit.select``.
     """
-    if mode not in ("musicxml-hum", "midi"):
+    if mode not in ("musicxml-hum", "midi", "svg"):
         raise ValueError(f"unknown verovio mode {mode!r}")
+    if options is not None and mode != "svg":
+        raise ValueError(f"verovio mode {mode!r} takes no options")
     from ._isolate import describe_exit
 
     t0 = time.perf_counter()
@@ -165,10 +170,15 @@ def run_verovio(mode: str, text: str, *, timeout: float = VEROVIO_TIMEOUT_S) -> 
         src = Path(tmp) / "in.txt"
         dst = Path(tmp) / "out.bin"
         src.write_text(text, encoding="utf-8")
+        args = [sys.executable, str(_RUNNER), mode, str(src), str(dst)]
+        if options is not None:
+            opt = Path(tmp) / "options.json"
+            opt.write_text(json.dumps(options), encoding="utf-8")
+            args.append(str(opt))
         env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
         try:
             cp = subprocess.run(
-                [sys.executable, str(_RUNNER), mode, str(src), str(dst)],
+                args,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 timeout=timeout,
@@ -191,7 +201,7 @@ def run_verovio(mode: str, text: str, *, timeout: float = VEROVIO_TIMEOUT_S) -> 
         out = dst.read_bytes()
         mid = Path(str(dst) + ".mid")
         midi = mid.read_bytes() if mid.exists() else None
-    if mode == "musicxml-hum":
+    if mode in ("musicxml-hum", "svg"):
         out = out.decode("utf-8")
     return ToolRun(True, out, "", msgs, secs, midi=midi)
 
