@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 
 from kmnet.experiments import gtzan_protocols as gp
@@ -43,6 +44,9 @@ def test_protocol_splits_keep_clips_apart_and_share_the_partition(rng):
         # (a) splits the windows themselves: clips end up on both sides
         assert len(set(wc[a.train]) & set(wc[a.test])) > len(ids) // 2
     assert not np.array_equal(sp["clips"][0].test, sp["clips"][1].test)
+    other = gp.protocol_splits(wy, wc, ids, y, seeds=seeds, window_seeds=seeds[:1])
+    assert [s.seed for s in other["windows"]] == [seeds[0]] and len(other["windows_by_clip"]) == 3
+    assert np.array_equal(other["windows"][0].test, sp["windows"][0].test)
     with pytest.raises(ValueError, match="not among"):
         gp.protocol_splits(wy, wc, ids[1:], y[1:])
     bad = wy.copy()
@@ -210,3 +214,184 @@ def test_table1_methods_run_under_every_protocol(rng):
     assert len(s) == 4 * 4 and (s["mean"] > 50).all(), s
     grouped = [v for k, v in res.result.info.items() if k[1] == gp.PROTOCOLS["windows_by_clip"]]
     assert grouped and all(v.get("selection") == "grouped" for v in grouped)
+
+
+# ---------------------------------------------------------------------- Table 1, (a)-(d) together
+def _nn(cols):
+    return [estimator_method("1-NN", KNeighborsClassifier(1), views=cols, concat=True),
+            estimator_method("forest", RandomForestClassifier(n_estimators=5, random_state=None), views=cols,
+                             concat=True)]
+
+
+def test_table1_splits_random_and_artist(rng):
+    y = np.repeat(np.array(gtzan.GENRES), int(rng.integers(10, 20)))
+    perm = rng.permutation(len(y))
+    artist = {"train": np.sort(perm[:40]), "valid": np.sort(perm[40:60]), "test": np.sort(perm[60:90])}
+    seeds = tuple(int(s) for s in rng.choice(1000, 2, replace=False))
+    sp = gp.table1_splits(y, seeds=seeds, artist=artist, artist_seeds=(7, 8, 9))
+    assert [s.protocol for s in sp] == [gp.TABLE1_PROTOCOLS["random"]] * 2 + [gp.TABLE1_PROTOCOLS["artist"]] * 3
+    assert [s.seed for s in sp] == [*seeds, 7, 8, 9]
+    for s in sp[:2]:
+        assert len(s.test) == round(0.3 * len(y)) and not set(s.train) & set(s.test)
+    for s in sp[2:]:
+        assert np.array_equal(s.train, artist["train"]) and np.array_equal(s.valid, artist["valid"])
+        assert np.array_equal(s.test, artist["test"])
+    assert gp.PROTOCOL_LETTERS[sp[0].protocol] == gp.PROTOCOL_LETTERS[sp[-1].protocol] == "d"
+    assert len(gp.table1_splits(y, seeds=seeds)) == 2
+    with pytest.raises(ValueError, match="no split"):
+        gp.table1_splits(y, seeds=())
+
+
+def test_bootstrap_runs_resamples_clips_not_windows(rng):
+    ids, _ = _clips(rng, 3)
+    wc, wy = _windows(rng, ids, 3, 8)
+    wrong = rng.random(len(wc)) < 0.3
+    y_pred = np.where(wrong, "jazz", wy)
+    pred = pd.DataFrame({"protocol": "p", "run": np.repeat([0, 1], len(wc)), "method": "m",
+                         "index": np.tile(np.arange(len(wc)), 2), "y_true": np.tile(wy, 2),
+                         "y_pred": np.r_[y_pred, wy]})
+    seed = int(rng.integers(1000))
+    out = gp.bootstrap_runs(pred, wc, ["protocol", "method", "run"], n_boot=500, seed=seed)
+    assert len(out) == 2 and (out["test_clips"] == len(ids)).all() and (out["n_test"] == len(wc)).all()
+    first = pred[pred["run"] == 0].assign(clip=wc, hit=(wy == y_pred))
+    per_clip = first.groupby("clip", sort=False)["hit"].agg(["sum", "size"])
+    lo, hi = gp.cluster_bootstrap(per_clip["sum"], per_clip["size"], n_boot=500, seed=seed)
+    row = out.iloc[0]
+    assert row["accuracy"] == pytest.approx(100 * np.mean(wy == y_pred))
+    assert (row["boot_low"], row["boot_high"]) == pytest.approx((100 * lo, 100 * hi))
+    assert tuple(out.iloc[1][["accuracy", "boot_low", "boot_high"]]) == (100.0, 100.0, 100.0)
+    same = gp.bootstrap_runs(pred, lambda p: wc[p["index"].to_numpy()], ["protocol", "method", "run"], n_boot=500,
+                             seed=seed)
+    pd.testing.assert_frame_equal(out, same)
+    with pytest.raises(ValueError, match="index"):
+        gp.bootstrap_runs(pred, wc[:3], ["protocol", "method", "run"])
+    with pytest.raises(ValueError, match="missing"):
+        gp.bootstrap_runs(pred.drop(columns="y_pred"), wc, ["run"])
+
+
+def test_worker_processes_give_the_same_numbers(rng):
+    windows, clips = _tables(rng, per_genre=10, signal=1.0, windows=(3, 5))
+    seeds = (int(rng.integers(1000)),)
+    one = gp.run_gtzan_protocols(windows, clips, seeds=seeds, methods=_nn, feature_sets={"MFCC": ("mfcc",)})
+    two = gp.run_gtzan_protocols(windows, clips, seeds=seeds, methods=_nn, feature_sets={"MFCC": ("mfcc",)},
+                                 n_jobs=2)
+    cols = ["protocol", "scoring", "features", "method", "run", "seed", "accuracy", "n_test"]
+    pd.testing.assert_frame_equal(one.runs[cols], two.runs[cols])
+    pd.testing.assert_frame_equal(one.result.predictions, two.result.predictions)
+    with pytest.raises(ValueError, match="n_jobs"):
+        gp.run_gtzan_protocols(windows, clips, seeds=seeds, methods=_nn, n_jobs=0)
+
+
+def test_protocol_table_puts_a_to_d_together(rng):
+    windows, clips = _tables(rng, per_genre=10, signal=1.5, windows=(3, 5))
+    seeds = tuple(int(s) for s in rng.choice(1000, 3, replace=False))
+    perm = rng.permutation(len(clips.y))
+    artist = {"train": np.sort(perm[:80]), "valid": np.sort(perm[80:100]), "test": np.sort(perm[100:])}
+    t1_splits = gp.table1_splits(clips.y, seeds=seeds, artist=artist, artist_seeds=(seeds[0],))
+    t1, pr = gp.run_table1_and_protocols(clips, windows, t1_splits, seeds=seeds, methods=_nn,
+                                         feature_sets={"MFCC": ("mfcc",)})
+    alone = gp.run_table1(gtzan.feature_views(clips), clips.y, t1_splits, methods=_nn,
+                          feature_sets={"MFCC": ("mfcc",)})
+    assert np.array_equal(t1.runs["accuracy"], alone.runs["accuracy"])
+    clip_of = np.array([gtzan.clip_id(f) for f in clips.filenames])
+    runs, summ = gp.protocol_table(pr, t1, clip_of, n_boot=300)
+    assert list(dict.fromkeys(runs["letter"])) == ["a", "b", "c", "d"]
+    # (a), (b) per window, (b) by vote, (c), (d) random, (d) artist: 6 rows per method
+    assert len(summ) == 6 * 2 and (summ.groupby("method").size() == 6).all()
+    assert set(summ.loc[summ["letter"] == "b", "scoring"]) == {"window", "clip vote"}
+    vote = runs[runs["scoring"] == "clip vote"]
+    assert (vote["n_test"] == vote["test_clips"]).all() and (vote["test_clips"] == 30).all()
+    d_random = runs[runs["protocol"] == gp.TABLE1_PROTOCOLS["random"]]
+    assert (d_random["test_clips"] == round(0.3 * len(clips.y))).all() and len(d_random) == 3 * 2
+    assert ((runs["boot_low"] <= runs["accuracy"]) & (runs["accuracy"] <= runs["boot_high"])).all()
+    # the summary is the t interval of the per-run table; one artist run has its bootstrap instead
+    s = summ.set_index(["protocol", "scoring", "method"])
+    g = runs[(runs["letter"] == "a") & (runs["method"] == "1-NN")]["accuracy"]
+    half = stats.t.ppf(0.975, 2) * g.std(ddof=1) / np.sqrt(3)
+    a = s.loc[(gp.PROTOCOLS["windows"], "window", "1-NN")]
+    assert a["mean"] == pytest.approx(g.mean()) and a["ci_high"] == pytest.approx(min(100, g.mean() + half))
+    art = s.loc[(gp.TABLE1_PROTOCOLS["artist"], "clip", "1-NN")]
+    assert art["runs"] == 1 and np.isnan(art["ci_low"]) and art["boot_low"] <= art["mean"] <= art["boot_high"]
+    assert summ["paper_value"].isna().all()  # no method of the paper here
+
+
+def test_protocol_levels_pool_the_paper_rows_run_by_run(rng):
+    rows = []
+    paper = {("MFCC", "3-layer DKN"): 93.3, ("MFCC", "learned DM2KMN"): 94.0,
+             ("MFCC + spectral", "3-layer DKN"): 95.6, ("MFCC + spectral", "learned DM2KMN"): 96.0}
+    level_of = {"a": 0.0, "b": -20.0, "c": 3.0}  # (a) at the paper's values, (b) far below, (c) above
+    for letter, shift in level_of.items():
+        for run in range(3):
+            for (f, m), pv in paper.items():
+                rows.append((letter, f"p{letter}", "window", f, m, run, pv + shift + rng.normal(0, 0.3), pv))
+            rows.append((letter, f"p{letter}", "window", "MFCC", "SVM (RBF)", run, 50.0, np.nan))  # no paper value
+    for (f, m), pv in paper.items():  # a fixed split run once: its bootstrap interval decides
+        rows.append(("d", "artist-filtered", "clip", f, m, 0, pv - 2.5, pv))
+    runs = pd.DataFrame(rows, columns=["letter", "protocol", "scoring", "features", "method", "run", "accuracy",
+                                       "paper_value"])
+    runs["boot_low"], runs["boot_high"] = runs["accuracy"] - 1.0, runs["accuracy"] + 1.0
+    lv = gp.protocol_levels(runs).set_index("letter")
+    assert lv["level"].to_dict() == {"a": "reaches", "b": "is below", "c": "is above", "d": "is below"}
+    assert (lv["rows"] == 4).all() and lv.loc[["a", "b", "c"], "runs"].tolist() == [3, 3, 3]
+    for letter, shift in level_of.items():  # the gap is the mean of (ours - paper) over rows and runs
+        g = runs[(runs["letter"] == letter) & runs["paper_value"].notna()]
+        assert lv.loc[letter, "gap"] == pytest.approx((g["accuracy"] - g["paper_value"]).mean())
+        assert lv.loc[letter, "gap_low"] < lv.loc[letter, "gap"] < lv.loc[letter, "gap_high"]
+    assert lv.loc["d", "interval"] == "bootstrap of the test set"
+    assert (lv.loc["d", "gap_low"], lv.loc["d", "gap_high"]) == pytest.approx((-3.5, -1.5))
+    assert lv.loc["d", "verdict"] == "not reproduced"  # -1.5 + 1 point of tolerance stays below 0
+    wider = runs.assign(boot_high=np.where(runs["letter"] == "d", runs["accuracy"] + 2.0, runs["boot_high"]))
+    assert gp.protocol_levels(wider).set_index("letter").loc["d", "level"] == "reaches"
+    with pytest.raises(ValueError, match="missing"):
+        gp.protocol_levels(runs.drop(columns="run"))
+    with pytest.raises(ValueError, match="paper value"):
+        gp.protocol_levels(runs.assign(paper_value=np.nan))
+
+
+def test_gtzan_data_from_the_staged_tables():
+    try:
+        data = gp.gtzan_data()
+    except FileNotFoundError:
+        pytest.skip("no staged GTZAN tables")
+    assert len(data.table.y) == 1000 and len(data.windows.y) == 997 and len(set(data.windows.clips)) == 100
+    assert {len(v) for v in data.artist.values()} == {443, 197, 290}
+    assert data.feature_sets == gtzan.FEATURE_SETS
+    assert {k: v.shape[1] for k, v in data.views.items()} == {"mfcc": 40, "spectral": 17}
+    assert len(gp.matching_clips(data.windows, data.table)) == 100
+    with pytest.raises(ValueError, match="audio_root"):
+        gp.gtzan_data(audio_features=("cnn",))
+
+
+@pytest.mark.slow
+def test_audio_path_runs_table1_and_every_protocol(rng, tmp_path):
+    """GTZAN-named synthetic audio: the clip table and the windows are computed from it, with the
+    views of Table 1, and Table 1 and (a)-(d) run on them (1-s windows keep this fast)."""
+    sf = pytest.importorskip("soundfile")
+    pytest.importorskip("librosa")
+    try:
+        gp.gtzan_data()
+    except FileNotFoundError:
+        pytest.skip("no data root (the artist split is read from it)")
+    sr, genres, per = 22050, gtzan.GENRES[:3], 12
+    freq = {g: f for g, f in zip(genres, (220.0, 440.0, 880.0))}
+    for g in genres:
+        (tmp_path / "genres" / g).mkdir(parents=True)
+        for i in range(per):
+            t = np.arange(int(2.2 * sr)) / sr
+            x = np.sin(2 * np.pi * freq[g] * (1 + 0.05 * rng.random()) * t) + 0.05 * rng.normal(size=t.size)
+            sf.write(tmp_path / "genres" / g / f"{g}.{i:05d}.wav", (0.3 * x).astype(np.float32), sr)
+    data = gp.gtzan_data(audio_root=tmp_path, window=sr, cache_dir=tmp_path / "cache")
+    assert len(data.table.y) == 3 * per and len(data.windows.y) == 2 * 3 * per
+    assert data.table.groups["mfcc"] == gtzan.load_gtzan_table().groups["mfcc"]
+    assert {k: v.shape for k, v in data.views.items()} == {"mfcc": (3 * per, 40), "spectral": (3 * per, 17)}
+    assert "audio" in data.source and "computed from" in data.window_source
+    seeds = (int(rng.integers(1000)),)
+    t1_splits = gp.table1_splits(data.table.y, seeds=seeds)
+    t1, pr = gp.run_table1_and_protocols(data.table, data.windows, t1_splits, seeds=seeds, methods=_nn)
+    assert (t1.runs["status"] == "ok").all() and (pr.runs["status"] == "ok").all()
+    clip_of = np.array([gtzan.clip_id(f) for f in data.table.filenames])
+    runs, summ = gp.protocol_table(pr, t1, clip_of, n_boot=200)
+    assert list(dict.fromkeys(summ["letter"])) == ["a", "b", "c", "d"]
+    assert set(summ["features"]) == set(gtzan.FEATURE_SETS)
+    # pure tones a octave apart: every protocol separates the three genres on the MFCCs
+    assert (summ.loc[(summ["features"] == "MFCC") & (summ["method"] == "1-NN"), "mean"] > 80).all()
