@@ -230,3 +230,23 @@ def test_build_rejects_bad_options(tiny_root):
         piano.build(root, out_dir=None, workers=0)
     with pytest.raises(ValueError, match="excerpt_s"):
         piano.build(root, out_dir=None, excerpt_s=-1)
+
+
+def test_trailing_rests_do_not_reject_the_midi(tmp_path, monkeypatch):
+    """A score ending in rests gives a MIDI that ends with its last note: still usable."""
+    monkeypatch.setenv("KMNET_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng()
+    text, n_notes, _g = random_kern(rng, n_measures=2)
+    body = text.rstrip("\n").split("\n")
+    end = body.index("==\t==")
+    rest_bar = ["=9\t=9", "1r\t1r"]  # a whole bar of rests before the final barline
+    text = "\n".join(body[:end] + rest_bar + body[end:]) + "\n"
+    from kmnet.datasets.piano import pipeline, scores
+
+    score, _w = scores.music21_parse(text, fmt="humdrum")
+    assert scores.rest_tail(score) == pytest.approx(4.0)
+    midi, info = pipeline._make_midi(text, ref_notes=n_notes, ref_quarters=float(score.highestTime),
+                                     ref_tail=scores.rest_tail(score))
+    assert info["midi_route"] == "verovio" and not info["midi_rejected"]
+    with pytest.raises(ValueError, match="quarter notes long"):
+        pipeline._make_midi(text, ref_notes=n_notes, ref_quarters=float(score.highestTime) + 8)

@@ -178,8 +178,13 @@ def _midi_key() -> str:
                  "converter21": v["converter21"]})
 
 
-def _midi_problem(midi: bytes, ref_notes: int | None, ref_quarters: float | None) -> tuple[str, tuple]:
-    """Why a MIDI file cannot be used ("" if it can), and its (notes, seconds, quarters)."""
+def _midi_problem(midi: bytes, ref_notes: int | None, ref_quarters: float | None,
+                  ref_tail: float = 0.0) -> tuple[str, tuple]:
+    """Why a MIDI file cannot be used ("" if it can), and its (notes, seconds, quarters).
+
+    A MIDI file may be shorter than the score by the score's trailing rests (``ref_tail``
+    quarter notes): it ends with its last note.
+    """
     try:
         stats = _scores.midi_stats(midi)
     except ValueError as exc:
@@ -198,7 +203,8 @@ def _midi_problem(midi: bytes, ref_notes: int | None, ref_quarters: float | None
         return f"unreadable by pretty_midi ({str(exc)[:80]})", stats
     if ref_notes and not (1 - MIDI_FEWER_NOTES) * ref_notes <= n <= (1 + MIDI_MORE_NOTES) * ref_notes:
         return f"{n} notes, the score has {ref_notes}", stats
-    if ref_quarters and abs(q - ref_quarters) > MIDI_LENGTH_TOLERANCE * ref_quarters:
+    tol = MIDI_LENGTH_TOLERANCE * ref_quarters if ref_quarters else 0.0
+    if ref_quarters and not ref_quarters - (ref_tail or 0.0) - tol <= q <= ref_quarters + tol:
         return f"{q:.0f} quarter notes long, the score {ref_quarters:.0f}", stats
     return "", stats
 
@@ -210,6 +216,7 @@ def _make_midi(
     source: "_SourceScore | None" = None,
     ref_notes: int | None = None,
     ref_quarters: float | None = None,
+    ref_tail: float = 0.0,
     verovio_run: "_scores.ToolRun | None" = None,
     vcache: Path | None = None,
 ) -> tuple[bytes, dict]:
@@ -222,8 +229,9 @@ def _make_midi(
     reports a rhythm error ("Inconsistent rhythm analysis": its note times are wrong from
     there on), when it has more than 10 % fewer or 50 % more notes than the score
     (``ref_notes``; MIDI writers realise tremolos, ornaments and arpeggios), when its length
-    in quarter notes differs by more than 10 % from the score's (``ref_quarters``), or when
-    the MIDI cannot be read. The first acceptable one is used.
+    in quarter notes differs by more than 10 % from the score's (``ref_quarters``; it may
+    also be shorter by the score's trailing rests, ``ref_tail``), or when the MIDI cannot
+    be read. The first acceptable one is used.
 
     ``verovio_run`` is verovio's MIDI of this text if already made (the ``musicxml-hum``
     conversion makes it on the way); ``vcache`` is a path stem under which verovio's raw
@@ -255,7 +263,7 @@ def _make_midi(
     if not run.ok:
         rejected.append(run.reason)
     else:
-        why, stats = _midi_problem(run.output, ref_notes, ref_quarters)
+        why, stats = _midi_problem(run.output, ref_notes, ref_quarters, ref_tail)
         if not why and info["midi_rhythm_messages"]:
             first = next(m for m in run.messages if "rhythm" in m.lower())
             why = f"rhythm error ({first[:100]})"
@@ -271,7 +279,7 @@ def _make_midi(
         if not r.ok:
             rejected.append(r.reason)
             continue
-        why, stats = _midi_problem(r.output, ref_notes, ref_quarters)
+        why, stats = _midi_problem(r.output, ref_notes, ref_quarters, ref_tail)
         if not why:
             return r.output, _midi_info(info, route, rejected, stats)
         rejected.append(f"{route} MIDI: {why}")
@@ -473,11 +481,11 @@ def process_piece(task: dict) -> dict:
         else:
             if cache_only:
                 return None
-            ref_notes, ref_q = _references(meta)
+            ref_notes, ref_q, ref_tail = _references(meta)
             vcache = cache / "vmidi" / kern_sha[:2] / f"{kern_sha}-{_verovio_midi_key()}"
             try:
                 midi, minfo = _make_midi(text, timeout=task.get("timeout", VEROVIO_TIMEOUT_S),
-                                         source=src, ref_notes=ref_notes, ref_quarters=ref_q,
+                                         source=src, ref_notes=ref_notes, ref_quarters=ref_q, ref_tail=ref_tail,
                                          verovio_run=vrun, vcache=vcache)
             except ValueError as exc:
                 raise _Fail("midi", str(exc)) from None
@@ -571,12 +579,13 @@ def _checks(text: str, src: _SourceScore | None) -> dict:
     out["kern_notes"] = n + g
     out["kern_grace"] = g
     try:
-        out["m21_kern_notes"], out["m21_quarters"], out["m21_rhythm_warnings"] = _scores.music21_stats(
-            text, fmt="humdrum")
+        score, out["m21_rhythm_warnings"] = _scores.music21_parse(text, fmt="humdrum")
+        out["m21_kern_notes"], out["m21_quarters"] = _scores.score_stats(score)
+        out["m21_rest_tail"] = _scores.rest_tail(score)
         out["m21_reads"] = True
         out["m21_error"] = ""
     except Exception as exc:  # music21 raises many types
-        out["m21_kern_notes"] = out["m21_quarters"] = None
+        out["m21_kern_notes"] = out["m21_quarters"] = out["m21_rest_tail"] = None
         out["m21_reads"] = False
         out["m21_error"] = f"{type(exc).__name__}: {str(exc)[:120]}"
     out["m21_source_notes"] = None
@@ -591,16 +600,18 @@ def _checks(text: str, src: _SourceScore | None) -> dict:
     return out
 
 
-def _references(meta: Mapping) -> tuple[int | None, float | None]:
-    """Note count and length (quarter notes) a MIDI of this piece should have.
+def _references(meta: Mapping) -> tuple[int | None, float | None, float]:
+    """Note count, length and trailing rests (quarter notes) a MIDI of this piece should have.
 
     MusicXML sources: what music21 reads from the source. **kern sources: the note tokens
     of the text, and the length music21 reads when its rhythm analysis had no complaint.
     """
     if meta.get("m21_source_notes"):
-        return int(meta["m21_source_notes"]), meta.get("m21_source_quarters")
-    q = meta.get("m21_quarters") if meta.get("m21_reads") and not meta.get("m21_rhythm_warnings") else None
-    return (int(meta["kern_notes"]) if meta.get("kern_notes") else None), q
+        return int(meta["m21_source_notes"]), meta.get("m21_source_quarters"), 0.0
+    ok = meta.get("m21_reads") and not meta.get("m21_rhythm_warnings")
+    q = meta.get("m21_quarters") if ok else None
+    tail = float(meta.get("m21_rest_tail") or 0.0) if ok else 0.0
+    return (int(meta["kern_notes"]) if meta.get("kern_notes") else None), q, tail
 
 
 def quality_flags(rec: Mapping) -> list[str]:

@@ -629,6 +629,17 @@ def score_stats(score) -> tuple[int, float]:
     return n, float(score.highestTime)
 
 
+def rest_tail(score) -> float:
+    """Quarter notes of silence at the end of a music21 score (trailing rests).
+
+    A MIDI file ends with its last note, so it is shorter than the score by this much.
+    """
+    end = 0.0
+    for el in score.flatten().notes:
+        end = max(end, float(el.offset + el.quarterLength))
+    return max(0.0, float(score.highestTime) - end)
+
+
 def music21_stats(data: str, *, fmt: str) -> tuple[int, float, int]:
     """``(note attacks, length in quarter notes, rhythm warnings)`` music21 reads from ``data``.
 
