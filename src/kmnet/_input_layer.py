@@ -82,6 +82,7 @@ class InputLayer:
                 standardize=self.standardize and k != "hi",
                 dtype=dtype,
                 device=self.device,
+                output="torch",
             )
             self.maps[f"{m}:{k}"] = mp.fit(views[m])
         return self
