@@ -12,7 +12,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import __version__
-from ._atomic import atomic_open
 from ._params import ParamValidationMixin
 from ._validation import (
     as_view_dict,
@@ -242,48 +241,47 @@ class MultiModalClassifier(ParamValidationMixin, ClassifierMixin, BaseEstimator)
     def save(self, path: str | os.PathLike) -> Path:
         """Save configuration (``get_params``) and fitted state (weights, maps) to ``path``.
 
-        The file is written atomically with :func:`torch.save`; load it with :meth:`load`.
+        The file holds arrays and JSON only (format ``kmnet-model/2``, :mod:`kmnet._persist`):
+        loading it runs no code. It is written atomically. A ``callback`` parameter (a function)
+        is not saved; the loaded model has ``callback=None``.
         """
+        from ._persist import write_model_file
+
         check_is_fitted(self, "classes_")
         state = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("__")}
-        payload = {
-            "format": "kmnet-model/1",
-            "kmnet_version": __version__,
-            "class": f"{type(self).__module__}.{type(self).__qualname__}",
-            "params": self.get_params(deep=False),
-            "state": state,
-        }
-        path = Path(path)
+        params = self.get_params(deep=False)
+        for k, v in params.items():
+            if callable(v) and not isinstance(v, type):
+                warnings.warn(f"save: parameter {k!r} (a function) is not saved; the loaded model has {k}=None",
+                              stacklevel=2)
+                params[k] = None
         cpu = torch.device("cpu")
         dev = getattr(self, "device_", cpu)
         move_to(self, cpu)
         try:
-            with atomic_open(path, "wb") as fh:
-                torch.save(payload, fh)
+            return write_model_file(path, class_name=type(self).__qualname__, version=__version__,
+                                    params=params, state=state)
         finally:
             move_to(self, dev)
-        return path
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, device=None):
         """Load a model saved with :meth:`save`. ``device=None``: CUDA when available, else CPU.
 
-        The file is unpickled (``weights_only=False``): load only files you trust.
+        The file is checked before anything is decoded (a zip archive of ``kmnet-model.json``
+        and ``.npy`` arrays, format ``kmnet-model/2``, naming one of kmnet's estimator classes);
+        nothing is unpickled or imported, so a crafted file cannot run code: it raises
+        ``ValueError``.
         """
+        from ._persist import read_model_file
         from ._torch import resolve_device
 
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-        if not isinstance(payload, dict) or payload.get("format") != "kmnet-model/1":
-            raise ValueError(f"{path}: not a kmnet model file")
-        qual = payload["class"].rsplit(".", 1)[-1]
-        if qual != cls.__qualname__ and cls is not MultiModalClassifier:
-            raise ValueError(f"{path}: holds a {qual}, not a {cls.__qualname__}")
-        import importlib
-
-        mod, name = payload["class"].rsplit(".", 1)
-        klass = getattr(importlib.import_module(mod), name)
-        model = klass(**payload["params"])
-        for k, v in payload["state"].items():
+        klass, params, state = read_model_file(path, MultiModalClassifier._model_classes)
+        if cls is not MultiModalClassifier and klass is not cls:
+            raise ValueError(f"{path}: holds a {klass.__qualname__}, not a {cls.__qualname__}")
+        model = klass(**params)
+        model._validate_params()
+        for k, v in state.items():
             setattr(model, k, v)
         model.device_ = torch.device("cpu")
         return model.to(resolve_device(device))

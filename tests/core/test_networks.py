@@ -146,22 +146,6 @@ def test_paper_parameterization_matches_shared_at_init(rng):
     np.testing.assert_allclose(a.output_kernel(views).numpy(), b.output_kernel(views).numpy(), rtol=1e-8, atol=1e-10)
 
 
-def test_save_and_load_roundtrip(rng, tmp_path):
-    views, y = make_views(rng, n=80)
-    dkn = DeepKernelNetwork(hidden=3, max_iter=2).fit(views, y)
-    dm = DeepKernelMapNetwork.from_dkn(dkn, views, epochs=3)
-    dm.fit(views, y)
-    test, _ = make_views(rng, n=10)
-    for model, cls in ((dkn, DeepKernelNetwork), (dm, DeepKernelMapNetwork)):
-        path = model.save(tmp_path / f"{cls.__name__}.pt")
-        loaded = cls.load(path, device="cpu")
-        assert loaded.get_params() == model.get_params()
-        np.testing.assert_array_equal(loaded.predict(test), model.predict(test))
-        np.testing.assert_allclose(loaded.decision_function(test), model.decision_function(test), rtol=1e-6)
-    with pytest.raises(ValueError, match="not a DeepKernelNetwork"):
-        DeepKernelNetwork.load(tmp_path / "DeepKernelMapNetwork.pt")
-
-
 def test_float64_option(rng):
     views, y = make_views(rng, n=50)
     dm = DeepKernelMapNetwork(hidden=2, epochs=2, dtype="float64").fit(views, y)
