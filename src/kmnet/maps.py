@@ -156,7 +156,24 @@ class KernelMap(ParamValidationMixin, TransformerMixin, BaseEstimator):
         if self.standardize:
             A = (A - self.mean_.double()) / self.scale_.double()
         self._fit_prepared(A)
+        self._check_overflow(A)
         return self
+
+    def _check_overflow(self, A) -> None:
+        """``ValueError`` when the kernel of the fitting data overflows the working dtype.
+
+        Squared norms and the kernel's diagonal bound every kernel value (Cauchy-Schwarz), so
+        checking them in the working dtype is enough; it costs O(n d).
+        """
+        W = A.to(self.dtype_)
+        if bool(torch.isfinite((W * W).sum(1)).all()) and bool(torch.isfinite(self._diag_raw(W)).all()):
+            return
+        big = float(A.abs().max())
+        dtype = str(self.dtype_).replace("torch.", "")
+        raise ValueError(
+            f"X: the {self.kernel_name} kernel overflows {dtype} on the fitting data (largest |x| = {big:.3g}"
+            f"{' after standardisation' if self.standardize else ''}); rescale the features or use dtype='float64'"
+        )
 
     def kernel(self, X, Y=None):
         """Exact Gram matrix :math:`[\\kappa(x_i, y_j)]` of shape (n_X, n_Y) (``Y=None``: ``Y=X``).

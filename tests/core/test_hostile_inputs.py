@@ -119,8 +119,11 @@ def test_kernels_that_overflow_are_refused_not_predicted_as_the_first_class(rng)
     views, y = make_views(rng, n=40)
     kw = dict(kernels=("polynomial",), standardize=False, hidden=2, max_iter=1)
     huge = {k: v * 1e20 for k, v in views.items()}  # finite in float32, (x.x)^2 is not
-    with pytest.raises(ValueError, match="overflow the working dtype float32"):
-        DeepKernelNetwork(**kw).fit(huge, y)
+    for model in (DeepKernelNetwork(**kw), DeepKernelMapNetwork(kernels=("rbf",), standardize=False, epochs=1)):
+        with pytest.raises(ValueError, match=r"views\['audio'\] \((polynomial|rbf) kernel\): .* overflows float32"):
+            model.fit(huge, y)
+    with pytest.raises(ValueError, match="the linear kernel overflows float32"):
+        LinearMap().fit(huge["audio"])
     fitted = DeepKernelNetwork(**kw).fit(views, y)
     with pytest.raises(ValueError, match="overflow the working dtype float32"):
         fitted.predict(huge)
