@@ -150,14 +150,15 @@ class MultiModalClassifier(ParamValidationMixin, ClassifierMixin, BaseEstimator)
 
     def _check_feature_names(self, views) -> None:
         names = view_feature_names(views)
-        if as_view_dict(views)[1]:
+        single = as_view_dict(views)[1]
+        if single:
             names = {self.modalities_[0]: names[next(iter(names))]} if len(self.modalities_) == 1 else names
         fitted = getattr(self, "feature_names_in_", None)
         if isinstance(fitted, np.ndarray):
             fitted = {self.modalities_[0]: fitted}
         fitted = fitted or {}
         for m in self.modalities_:
-            check_feature_names(fitted.get(m), names.get(m), view=f"views[{m!r}]",
+            check_feature_names(fitted.get(m), names.get(m), view="X" if single else f"views[{m!r}]",
                                 estimator=type(self).__name__)
 
     @property
