@@ -139,7 +139,7 @@ def load_sources(root: str | os.PathLike | None = None) -> pd.DataFrame:
         if missing:
             raise ValueError(f"{p}: missing column(s) {missing}")
         for c in _REQUIRED:
-            empty = (df[c].str.strip() == "").to_numpy()
+            empty = (df[c].fillna("").str.strip() == "").to_numpy()
             if empty.any():
                 raise ValueError(f"{p}: {int(empty.sum())} row(s) without a {c!r} ({line_numbers(empty.nonzero()[0])})")
         readme, rows = STAGED_TABLE_ROWS[name]
