@@ -80,9 +80,9 @@ Y = mfcc_means[300:500]
 print("features:", X.shape, "->", Y.shape)
 
 rows = []
-for m in (LinearMap(dtype="float64"), PolynomialMap(2, dtype="float64"),
-          LinearMap(standardize=True, normalize=True, dtype="float64"),
-          PolynomialMap(2, standardize=True, normalize=True, dtype="float64")):
+for m in (LinearMap(dtype="float64", output="torch"), PolynomialMap(2, dtype="float64", output="torch"),
+          LinearMap(standardize=True, normalize=True, dtype="float64", output="torch"),
+          PolynomialMap(2, standardize=True, normalize=True, dtype="float64", output="torch")):
     m.fit(X)
     K = m.kernel(X, Y)
     err = (m.transform(X) @ m.transform(Y).T - K).abs().max().item()
@@ -104,7 +104,7 @@ print("linear and polynomial maps exact to 1e-12:", bool((exact.iloc[:, -1] < 1e
 levels = [2, 5, 10, 20, 40, 80, 160]
 hi_rows = []
 for Q in levels:
-    m = HistogramIntersectionMap(Q, dtype="float64").fit(X)
+    m = HistogramIntersectionMap(Q, dtype="float64", output="torch").fit(X)
     E = (m.kernel(X, Y) - m.transform(X) @ m.transform(Y).T).numpy()
     hi_rows.append({"Q": Q, "bound": m.error_bound(), "max error": E.max(), "mean error": E.mean(),
                     "min error": E.min(), "mean relative error (%)": 100 * E.mean() / m.kernel(X, Y).numpy().mean()})
@@ -140,7 +140,8 @@ anchors_X, test_X = Xs[:500], Xs[500:]
 rbf_rows = []
 for n_anchors in (50, 100, 200, 500):
     for energy in (0.9, 0.95, 0.99, 0.999):
-        m = RBFMap(energy=energy, n_anchors=n_anchors, random_state=seed, dtype="float64").fit(anchors_X)
+        m = RBFMap(energy=energy, n_anchors=n_anchors, random_state=seed, dtype="float64",
+                   output="torch").fit(anchors_X)
         K_test = m.kernel(test_X)
         Zt = m.transform(test_X)
         A = m.anchors_

@@ -82,8 +82,12 @@ class InputLayer:
                 standardize=self.standardize and k != "hi",
                 dtype=dtype,
                 device=self.device,
+                output="torch",
             )
-            self.maps[f"{m}:{k}"] = mp.fit(views[m])
+            try:
+                self.maps[f"{m}:{k}"] = mp.fit(views[m])
+            except ValueError as exc:  # name the view: the map only knows its input as "X"
+                raise ValueError(f"views[{m!r}] ({k} kernel): {str(exc).removeprefix('X: ')}") from exc
         return self
 
     @property

@@ -2,13 +2,16 @@
 
 Subcommands (more ``kmnet data ...`` commands can be added to :func:`build_parser`)::
 
-    kmnet data fetch piano [--dest DIR] [--tables PATH] [--base-url URL] [--mscore EXE]
-    kmnet data build piano [--root DIR] [--out-dir DIR] [--sample K] [--seed S]
+    kmnet data fetch piano [--dest DIR] [--tables PATH] [--base-url URL] [--mscore EXE] [--in-place]
+    kmnet data build piano [--root DIR] [--out-dir DIR] [--sample K] [--seed S] [--min-fraction F]
                            [--excerpt-s SEC] [--workers N] [--no-cache] [--no-checks]
 
 ``fetch`` clones the piano source repositories at the listed commits and verifies every
-file's sha256 (exit status 1 when a file is missing or differs); ``build`` runs
-:func:`kmnet.datasets.piano.build`.
+file's sha256 (exit status 1 when a file is missing or differs; 2 when a table field is
+malformed or would write outside ``--dest``: then nothing runs and nothing is written);
+``build`` runs :func:`kmnet.datasets.piano.build` (exit status 1 when it built nothing, or
+fewer pieces than ``--min-fraction`` of those asked for: then the manifest in ``--out-dir``
+is left as it was).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     from .datasets.piano.fetch import fetch_piano
 
     report = fetch_piano(args.dest, tables=args.tables, base_url=args.base_url, mscore=args.mscore,
-                         progress=not args.quiet)
+                         progress=not args.quiet, in_place=args.in_place)
     counts = report["status"].value_counts().to_dict()
     print(f"{len(report)} file(s): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     bad = report[report["status"].isin(["mismatch", "missing-commit", "missing-file", "failed"])]
@@ -47,18 +50,28 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     res = piano.build(args.root, out_dir=args.out_dir, sample=args.sample, seed=args.seed,
                       excerpt_s=args.excerpt_s, workers=args.workers, progress=not args.quiet,
-                      use_cache=not args.no_cache, checks=not args.no_checks)
+                      use_cache=not args.no_cache, checks=not args.no_checks, min_fraction=args.min_fraction)
+    failed = res.failures["id"].nunique() if len(res.failures) else 0
     if args.sample:
         m = res.manifest
         print(f"rebuilt {len(m)} piece(s); kern sha256 matches {int(m['kern_matches'].sum())}, "
               f"audio sha256 matches {int(m['audio_matches'].sum())}")
-    else:
-        print(res.counts().to_string(index=False))
-        if res.written:
-            print(f"wrote {res.out_dir}/manifest.csv, build_report.csv, build_info.json")
-    if len(res.failures):
-        print(f"{res.failures['id'].nunique()} piece(s) failed (see build_report.csv)", file=sys.stderr)
-    return 0
+        if failed:
+            print(f"{failed} piece(s) failed", file=sys.stderr)
+        return 0 if len(m) else 1
+    print(res.counts().to_string(index=False))
+    if res.written:
+        print(f"wrote {res.out_dir}/manifest.csv, build_report.csv, build_info.json")
+        if failed:
+            print(f"{failed} piece(s) failed (see build_report.csv)", file=sys.stderr)
+        return 0
+    if failed:
+        reasons = res.failures.drop_duplicates("id")["reason"].astype(str).str.slice(0, 120)
+        print(f"{failed} piece(s) failed; most common reasons:", file=sys.stderr)
+        for reason, k in reasons.value_counts().head(5).items():
+            print(f"  {k} x {reason}", file=sys.stderr)
+    print(f"kmnet: error: {res.refused or 'nothing was written'}", file=sys.stderr)
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where repositories live, as {base-url}/{owner}/{repo}")
     f.add_argument("--mscore", default=None, help="MuseScore executable for .mscx sources")
     f.add_argument("--report", default=None, help="write the per-file report to this CSV")
+    f.add_argument("--in-place", action="store_true",
+                   help="allow writing into the folder the source tables are read from (the data root)")
     f.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=_cmd_fetch)
 
@@ -92,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--sample", type=int, default=None,
                    help="rebuild only K pieces of the existing manifest and compare checksums")
     b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--min-fraction", type=float, default=0.9,
+                   help="write nothing (and exit 1) when fewer than this fraction of the pieces are built")
     b.add_argument("--excerpt-s", type=float, default=30.0, help="seconds of audio per piece")
     b.add_argument("--workers", type=int, default=2)
     b.add_argument("--no-cache", action="store_true", help="recompute everything")

@@ -32,9 +32,10 @@ from sklearn.svm import SVC
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from ._base import MultiModalClassifier, hidden_sizes
+from ._base import MultiModalClassifier, check_finite_kernels, check_scores, hidden_sizes
 from ._input_layer import InputLayer
 from ._linalg import CHUNK_ELEMS as _CHUNK_ELEMS, project_simplex
+from ._params import COMMON_CONSTRAINTS, KERNEL_CONSTRAINTS, ClassWeight, Float, Int
 from ._torch import resolve_device, resolve_dtype
 
 __all__ = ["DeepKernelNetwork", "kernel_network_forward"]
@@ -132,6 +133,17 @@ class DeepKernelNetwork(MultiModalClassifier):
     >>> dkn.score(views, y) > 0.9
     True
     """
+
+    #: constructor parameters and what each may be (checked by ``_validate_params`` in :meth:`fit`)
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        **KERNEL_CONSTRAINTS,
+        "C": [Float(0, None, closed="neither")],
+        "max_iter": [Int(0)],
+        "step": [Float(0, None, closed="neither")],
+        "tol": [Float(0, None, closed="left")],
+        "class_weight": [ClassWeight()],
+    }
 
     def __init__(
         self,
@@ -232,6 +244,7 @@ class DeepKernelNetwork(MultiModalClassifier):
         views : mapping of str to array-like (n, d_m) or MultiView
         y : array-like of shape (n,), labels of any hashable type (at least two classes)
         """
+        self._validate_params()
         views, y_idx = self._validate_fit(views, y)
         self.dtype_ = resolve_dtype(self.dtype)
         self.device_ = resolve_device(self.device)
@@ -247,7 +260,7 @@ class DeepKernelNetwork(MultiModalClassifier):
             device=self.device_,
         ).fit(views)
         self.unit_names_ = self.input_layer_.unit_names
-        G = self.input_layer_.grams(views)
+        G = check_finite_kernels(self.input_layer_.grams(views), self.unit_names_, views, self.dtype_)
         weights = self._init_weights(len(self.unit_names_), gen)
         targets = self._svm_targets(y_idx)
         cw = self._class_weights(y_idx, self.class_weight)
@@ -324,8 +337,9 @@ class DeepKernelNetwork(MultiModalClassifier):
 
     def decision_function(self, views) -> np.ndarray:
         """One-vs-rest SVM scores: shape (n,) for two classes (positive: ``classes_[1]``), else (n, C)."""
+        check_is_fitted(self, "weights_")
         K = self.output_kernel(views, self.support_views_).double().cpu().numpy()
-        scores = K @ self.dual_coef_.T + self.intercept_[None, :]
+        scores = check_scores(K @ self.dual_coef_.T + self.intercept_[None, :], views, self.dtype_)
         return scores[:, 0] if len(self.classes_) == 2 else scores
 
     def predict(self, views) -> np.ndarray:

@@ -33,11 +33,13 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import MultiModalClassifier, hidden_sizes
+from ._base import MultiModalClassifier, check_scores, hidden_sizes
 from ._dm2kmn_train import TRAINABLE, check_params, train
 from ._input_layer import InputLayer
 from ._linalg import CHUNK_ELEMS, nystroem_projection
 from ._mapnet import build_map_network
+from ._params import (COMMON_CONSTRAINTS, KERNEL_CONSTRAINTS, Anchors, ClassWeight, Float, GroupSubset, Int,
+                      StrOptions)
 from ._torch import resolve_device, resolve_dtype
 from ._validation import check_labels
 from .maps import HistogramIntersectionMap, KernelMap
@@ -299,6 +301,30 @@ class DeepKernelMapNetwork(MultiModalClassifier):
     ['hidden']
     """
 
+    #: constructor parameters and what each may be (checked by ``_validate_params`` in :meth:`fit`)
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        **KERNEL_CONSTRAINTS,
+        "energy": [Float(0, 1, closed="right")],
+        "anchors": [Anchors()],
+        "parameterization": [StrOptions({"shared", "paper"})],
+        "max_explicit_dim": [None, Int(1)],
+        "epochs": [Int(0)],
+        "lr": [None, Float(0, None, closed="neither")],
+        "lr_classifier": [None, Float(0, None, closed="neither")],
+        "optimizer": [StrOptions({"adam", "sgd"})],
+        "batch_size": [None, Int(1)],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Float(0, 1, closed="neither")],
+        "n_iter_no_change": [Int(1)],
+        "alpha_classifier": [None, Float(0, None, closed="left")],
+        "alpha_weights": [None, Float(0, None, closed="left")],
+        "class_weight": [ClassWeight()],
+        "trainable": [GroupSubset(TRAINABLE)],
+        "warm_start": ["boolean"],
+        "callback": [None, callable],
+    }
+
     def __init__(
         self,
         kernels=("linear", "polynomial", "rbf", "hi"),
@@ -393,6 +419,7 @@ class DeepKernelMapNetwork(MultiModalClassifier):
             of the training samples). Use samples the network has never seen: a network built
             by :meth:`from_dkn` from SVMs trained on some samples fits those samples already.
         """
+        self._validate_params()
         check_params(self)
         t0 = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
@@ -425,21 +452,26 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         Pb = Pa if views_b is None else self.output_map(views_b)
         return Pa @ Pb.T
 
-    def decision_function(self, views) -> np.ndarray:
-        """Logits of the softmax layer (Eq. 5), shape (n, n_classes)."""
+    def _logits(self, views) -> np.ndarray:
         check_is_fitted(self, "module_")
-        return _batched(self, views, self.module_).double().cpu().numpy()
+        return check_scores(_batched(self, views, self.module_).double().cpu().numpy(), views, self.dtype_)
+
+    def decision_function(self, views) -> np.ndarray:
+        """Logits of the softmax layer (Eq. 5), shape (n, n_classes); for two classes, shape (n,):
+        the logit of ``classes_[1]`` minus that of ``classes_[0]`` (positive: ``classes_[1]``)."""
+        s = self._logits(views)
+        return s[:, 1] - s[:, 0] if s.shape[1] == 2 else s
 
     def predict_proba(self, views) -> np.ndarray:
         """Class probabilities (softmax of the logits), shape (n, n_classes)."""
-        s = self.decision_function(views)
+        s = self._logits(views)
         s = s - s.max(1, keepdims=True)
         e = np.exp(s)
         return e / e.sum(1, keepdims=True)
 
     def predict(self, views) -> np.ndarray:
         """Predicted labels."""
-        return self._labels(self.decision_function(views).argmax(1))
+        return self._labels(self._logits(views).argmax(1))
 
 
 def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
@@ -463,6 +495,7 @@ def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
     params.setdefault("alpha_classifier", 1.0 / (2.0 * float(dkn.C) * n_fit))
     params["warm_start"] = True
     model = cls(energy=energy, anchors=anchors, **shared, **params)
+    model._validate_params()
     check_params(model)
     views = dkn._validate_predict(views)
     model.classes_ = dkn.classes_
@@ -488,4 +521,6 @@ def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
         model.module_.b.copy_(b0)
     model.loss_curve_ = []
     model.dkn_weights_ = [np.array(W) for W in dkn.weights_]
+    if hasattr(dkn, "feature_names_in_"):
+        model.feature_names_in_ = dkn.feature_names_in_
     return model

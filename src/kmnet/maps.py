@@ -15,9 +15,11 @@ histogram inter.   :math:`\\sum_d \\min(x_d, x'_d)`  quantised unary map, Eqs. 1
 
 Every map is a scikit-learn style transformer: ``fit(X)`` learns the statistics it needs
 (standardisation, RBF width and anchors, histogram ranges) and stores them in trailing-underscore
-attributes; ``transform(X)`` returns the map as a :class:`torch.Tensor`; ``kernel(X, Y)`` returns
-the exact Gram matrix of the kernel the map approximates, so that ``transform(X) @ transform(Y).T``
-can be compared with ``kernel(X, Y)``.
+attributes; ``transform(X)`` returns the map; ``kernel(X, Y)`` returns the exact Gram matrix of the
+kernel the map approximates, so that ``transform(X) @ transform(Y).T`` can be compared with
+``kernel(X, Y)``. Both return NumPy arrays (``output="numpy"``, the default, so that a map can
+sit in a scikit-learn ``Pipeline``) or torch tensors on the map's device (``output="torch"``, what
+the networks use).
 
 Two options are shared by all maps (METHOD.md, "Normalisation"; not specified by the paper):
 
@@ -39,8 +41,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._linalg import CHUNK_ELEMS, energy_rank, nystroem_projection
+from ._params import COMMON_CONSTRAINTS, Float, Int, ParamValidationMixin, StrOptions
 from ._torch import as_tensor, resolve_device, resolve_dtype
-from ._validation import check_matrix
+from ._validation import check_feature_names, check_matrix, view_feature_names
 
 __all__ = [
     "KernelMap",
@@ -79,12 +82,24 @@ def canonical_kernel_name(name: str) -> str:
     return _ALIASES[key]
 
 
-class KernelMap(TransformerMixin, BaseEstimator):
+_MAP_CONSTRAINTS = {
+    "standardize": COMMON_CONSTRAINTS["standardize"],
+    "normalize": COMMON_CONSTRAINTS["normalize"],
+    "dtype": COMMON_CONSTRAINTS["dtype"],
+    "device": COMMON_CONSTRAINTS["device"],
+    "output": [StrOptions({"numpy", "torch"})],
+}
+
+
+class KernelMap(ParamValidationMixin, TransformerMixin, BaseEstimator):
     """Common machinery of the elementary maps (not used directly).
 
     Subclasses implement ``_fit_prepared``, ``_kernel_raw``, ``_diag_raw`` and ``_map_raw`` on
-    prepared (validated, standardised) tensors.
+    prepared (validated, standardised) tensors. ``_parameter_constraints`` declares what every
+    constructor parameter may be (checked first thing in :meth:`fit`).
     """
+
+    _parameter_constraints = _MAP_CONSTRAINTS
 
     #: canonical kernel name
     kernel_name = "base"
@@ -97,16 +112,24 @@ class KernelMap(TransformerMixin, BaseEstimator):
 
     def _check_input(self, X, name="X"):
         n_features = getattr(self, "n_features_in_", None)
-        return check_matrix(X, name, n_features=n_features)
+        return check_matrix(X, name, n_features=n_features, dtype=self.dtype_, estimator=type(self).__name__)
+
+    def _output(self, T: torch.Tensor):
+        """``T`` as the ``output`` option asks: a NumPy array (default) or the tensor itself."""
+        return T if getattr(self, "output", "numpy") == "torch" else T.detach().cpu().numpy()
 
     def _prepare(self, X, name="X") -> torch.Tensor:
         """Validated, standardised tensor in the map's dtype and device."""
         check_is_fitted(self, "n_features_in_")
-        if isinstance(X, torch.Tensor) and X.ndim == 2 and X.shape[1] == self.n_features_in_:
+        if (isinstance(X, torch.Tensor) and X.ndim == 2 and X.shape[1] == self.n_features_in_
+                and not X.is_complex()):
             if not torch.isfinite(X).all():
                 raise ValueError(f"{name}: contains non-finite values (NaN or inf)")
             A = X.to(dtype=self.dtype_, device=self.device_)
         else:
+            if hasattr(X, "columns") or hasattr(self, "feature_names_in_"):
+                check_feature_names(getattr(self, "feature_names_in_", None), view_feature_names(X).get("X"),
+                                    view=name, estimator=type(self).__name__)
             A = as_tensor(self._check_input(X, name), dtype=self.dtype_, device=self.device_)
         if self.standardize:
             A = (A - self.mean_) / self.scale_
@@ -115,9 +138,15 @@ class KernelMap(TransformerMixin, BaseEstimator):
     # ---------------------------------------------------------------- API
     def fit(self, X, y=None):
         """Learn the map's statistics from ``X`` of shape (n_samples, n_features); returns ``self``."""
-        X = check_matrix(X, "X")
+        self._validate_params()
+        names = view_feature_names(X)["X"] if hasattr(X, "columns") else None
+        X = check_matrix(X, "X", dtype=self.dtype)
         self.dtype_, self.device_ = self._settings()
         self.n_features_in_ = X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         mean = X.mean(0)
         std = X.std(0)
         std[std <= 1e-12 * max(1.0, float(np.abs(X).max()))] = 1.0
@@ -127,26 +156,49 @@ class KernelMap(TransformerMixin, BaseEstimator):
         if self.standardize:
             A = (A - self.mean_.double()) / self.scale_.double()
         self._fit_prepared(A)
+        self._check_overflow(A)
         return self
 
-    def kernel(self, X, Y=None) -> torch.Tensor:
-        """Exact Gram matrix :math:`[\\kappa(x_i, y_j)]` of shape (n_X, n_Y) (``Y=None``: ``Y=X``)."""
+    def _check_overflow(self, A) -> None:
+        """``ValueError`` when the kernel of the fitting data overflows the working dtype.
+
+        Squared norms and the kernel's diagonal bound every kernel value (Cauchy-Schwarz), so
+        checking them in the working dtype is enough; it costs O(n d).
+        """
+        W = A.to(self.dtype_)
+        if bool(torch.isfinite((W * W).sum(1)).all()) and bool(torch.isfinite(self._diag_raw(W)).all()):
+            return
+        big = float(A.abs().max())
+        dtype = str(self.dtype_).replace("torch.", "")
+        raise ValueError(
+            f"X: the {self.kernel_name} kernel overflows {dtype} on the fitting data (largest |x| = {big:.3g}"
+            f"{' after standardisation' if self.standardize else ''}); rescale the features or use dtype='float64'"
+        )
+
+    def kernel(self, X, Y=None):
+        """Exact Gram matrix :math:`[\\kappa(x_i, y_j)]` of shape (n_X, n_Y) (``Y=None``: ``Y=X``).
+
+        A NumPy array, or a torch tensor with ``output="torch"``.
+        """
         A = self._prepare(X, "X")
         B = A if Y is None else self._prepare(Y, "Y")
-        return self._kernel_prepared(A, B, same=Y is None)
+        return self._output(self._kernel_prepared(A, B, same=Y is None))
 
-    def kernel_diag(self, X) -> torch.Tensor:
+    def kernel_diag(self, X):
         """:math:`[\\kappa(x_i, x_i)]_i`, without forming the Gram matrix."""
         A = self._prepare(X, "X")
         d = self._diag_raw(A)
         if self.normalize:
-            return (d > _EPS).to(d.dtype)
-        return d
+            return self._output((d > _EPS).to(d.dtype))
+        return self._output(d)
 
-    def transform(self, X) -> torch.Tensor:
-        """The (exact or approximate) map :math:`\\hat\\phi(X)` of shape (n_samples, n_output_features_)."""
+    def transform(self, X):
+        """The (exact or approximate) map :math:`\\hat\\phi(X)` of shape (n_samples, n_output_features_).
+
+        A NumPy array, or a torch tensor with ``output="torch"``.
+        """
         A = self._prepare(X, "X")
-        return self._map_prepared(A)
+        return self._output(self._map_prepared(A))
 
     # used by the networks, which prepare a modality once and reuse it for several kernels
     def _kernel_prepared(self, A, B, *, same=False, diag_a=None, diag_b=None):
@@ -169,6 +221,10 @@ class KernelMap(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        try:  # the output is in the working dtype, whatever the input's
+            tags.transformer_tags.preserves_dtype = [str(resolve_dtype(self.dtype)).replace("torch.", "")]
+        except ValueError:
+            tags.transformer_tags.preserves_dtype = []
         return tags
 
 
@@ -184,6 +240,9 @@ class LinearMap(KernelMap):
     dtype : {"float32", "float64"}
     device : str or torch.device, optional
         ``None``: CUDA when available, else CPU.
+    output : {"numpy", "torch"}, default "numpy"
+        What :meth:`transform`, :meth:`kernel` and :meth:`kernel_diag` return: NumPy arrays, or
+        torch tensors on ``device``.
 
     Examples
     --------
@@ -197,11 +256,12 @@ class LinearMap(KernelMap):
     kernel_name = "linear"
     exact = True
 
-    def __init__(self, *, standardize=False, normalize=False, dtype="float32", device=None):
+    def __init__(self, *, standardize=False, normalize=False, dtype="float32", device=None, output="numpy"):
         self.standardize = standardize
         self.normalize = normalize
         self.dtype = dtype
         self.device = device
+        self.output = output
 
     def _fit_prepared(self, A):
         self.n_output_features_ = A.shape[1]
@@ -228,19 +288,22 @@ class PolynomialMap(KernelMap):
     Parameters
     ----------
     degree : int, default 2
-    standardize, normalize, dtype, device
+    standardize, normalize, dtype, device, output
         See :class:`LinearMap`.
     """
 
     kernel_name = "polynomial"
     exact = True
+    _parameter_constraints = {**_MAP_CONSTRAINTS, "degree": [Int(1)]}
 
-    def __init__(self, degree=2, *, standardize=False, normalize=False, dtype="float32", device=None):
+    def __init__(self, degree=2, *, standardize=False, normalize=False, dtype="float32", device=None,
+                 output="numpy"):
         self.degree = degree
         self.standardize = standardize
         self.normalize = normalize
         self.dtype = dtype
         self.device = device
+        self.output = output
 
     def _fit_prepared(self, A):
         if not isinstance(self.degree, (int, np.integer)) or self.degree < 1:
@@ -292,7 +355,7 @@ class RBFMap(KernelMap):
         Use a random subset of this many fitting samples as anchors (landmarks).
     random_state : int, optional
         Seed for the landmark subset.
-    standardize, normalize, dtype, device
+    standardize, normalize, dtype, device, output
         See :class:`LinearMap`. ``normalize`` leaves the kernel unchanged (:math:`\\kappa(x,x)=1`)
         and does not renormalise the Nystrom map.
 
@@ -307,6 +370,13 @@ class RBFMap(KernelMap):
 
     kernel_name = "rbf"
     exact = False
+    _parameter_constraints = {
+        **_MAP_CONSTRAINTS,
+        "energy": [Float(0, 1, closed="right")],
+        "sigma": [None, Float(0, None, closed="neither")],
+        "n_anchors": [None, Int(1)],
+        "random_state": COMMON_CONSTRAINTS["random_state"],
+    }
 
     def __init__(
         self,
@@ -319,6 +389,7 @@ class RBFMap(KernelMap):
         normalize=False,
         dtype="float32",
         device=None,
+        output="numpy",
     ):
         self.energy = energy
         self.sigma = sigma
@@ -328,6 +399,7 @@ class RBFMap(KernelMap):
         self.normalize = normalize
         self.dtype = dtype
         self.device = device
+        self.output = output
 
     def _fit_prepared(self, A):
         if self.sigma is None:
@@ -388,19 +460,22 @@ class HistogramIntersectionMap(KernelMap):
     Parameters
     ----------
     levels : int, default 10
-    standardize, normalize, dtype, device
+    standardize, normalize, dtype, device, output
         See :class:`LinearMap`.
     """
 
     kernel_name = "hi"
     exact = False
+    _parameter_constraints = {**_MAP_CONSTRAINTS, "levels": [Int(1)]}
 
-    def __init__(self, levels=10, *, standardize=False, normalize=False, dtype="float32", device=None):
+    def __init__(self, levels=10, *, standardize=False, normalize=False, dtype="float32", device=None,
+                 output="numpy"):
         self.levels = levels
         self.standardize = standardize
         self.normalize = normalize
         self.dtype = dtype
         self.device = device
+        self.output = output
 
     def _fit_prepared(self, A):
         if not isinstance(self.levels, (int, np.integer)) or self.levels < 1:

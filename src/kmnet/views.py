@@ -21,6 +21,20 @@ def _rows(a, idx):
     return a[idx]
 
 
+def _row_key(key):
+    """The row part of an index: ``X[rows]``, ``X[rows, ...]`` or ``X[rows, :]`` (as scikit-learn's
+    ``_safe_indexing`` writes it); a column index is refused (views have different columns)."""
+    if isinstance(key, tuple):
+        if len(key) == 0 or not all(k is Ellipsis or (isinstance(k, slice) and k == slice(None)) for k in key[1:]):
+            raise IndexError(f"MultiView: only rows can be indexed, got {key!r}")
+        key = key[0]
+    if isinstance(key, (int, np.integer)):
+        return [int(key)]
+    if hasattr(key, "to_numpy"):  # pandas Series / Index of positions or a boolean mask
+        key = key.to_numpy()
+    return key
+
+
 class MultiView(Mapping):
     """Row-indexable multi-modal data set.
 
@@ -52,8 +66,7 @@ class MultiView(Mapping):
     def __getitem__(self, key):
         if isinstance(key, str):
             return self._views[key]
-        if isinstance(key, (int, np.integer)):
-            key = [int(key)]
+        key = _row_key(key)
         return MultiView({k: _rows(v, key) for k, v in self._views.items()})
 
     def __iter__(self):

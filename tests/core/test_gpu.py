@@ -17,10 +17,12 @@ pytestmark = [
 def test_maps_on_cuda_match_cpu(rng):
     X = rng.normal(size=(64, 6))
     for cls in (PolynomialMap, RBFMap, HistogramIntersectionMap):
-        cpu = cls(dtype="float64", device="cpu").fit(X)
-        gpu = cls(dtype="float64", device="cuda").fit(X)
+        cpu = cls(dtype="float64", device="cpu", output="torch").fit(X)
+        gpu = cls(dtype="float64", device="cuda", output="torch").fit(X)
         assert gpu.transform(X).device.type == "cuda"
         np.testing.assert_allclose(gpu.kernel(X).cpu().numpy(), cpu.kernel(X).numpy(), rtol=1e-9, atol=1e-9)
+        # the default output is a NumPy array, also from a map on the GPU
+        assert isinstance(cls(dtype="float64", device="cuda").fit(X).transform(X), np.ndarray)
 
 
 def test_networks_on_cuda_match_cpu(rng):

@@ -16,7 +16,8 @@ from kmnet.maps import (
 
 
 def _np(t):
-    return t.detach().cpu().numpy()
+    """Maps return NumPy arrays by default; tensors (``output="torch"``) are converted too."""
+    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
 
 
 def test_linear_map_is_exact(rng):
@@ -197,7 +198,9 @@ def test_maps_reject_bad_input(rng, cls):
 
 def test_float32_default_and_float64_option(rng):
     X = rng.normal(size=(8, 3))
-    assert LinearMap().fit(X).transform(X).dtype == torch.float32
-    assert LinearMap(dtype="float64").fit(X).transform(X).dtype == torch.float64
+    assert LinearMap().fit(X).transform(X).dtype == np.float32
+    assert LinearMap(dtype="float64").fit(X).transform(X).dtype == np.float64
+    assert LinearMap(output="torch").fit(X).transform(X).dtype == torch.float32
+    assert LinearMap(dtype="float64", output="torch").fit(X).transform(X).dtype == torch.float64
     with pytest.raises(ValueError, match="dtype"):
         LinearMap(dtype="int8").fit(X)

@@ -94,7 +94,7 @@ def built(tiny_root, tmp_path_factory):
     try:
         with pytest.warns(UserWarning, match="fewer usable pieces .*Baroque 2 of 3"):
             res = piano.build(root, out_dir=out, counts=COUNTS, excerpt_s=3.0, workers=2, progress=False,
-                              convert=crashing_convert)
+                              convert=crashing_convert, min_fraction=0.5)
         yield res, root, texts, n_xml, out, cache
     finally:
         if old is None:
@@ -212,6 +212,21 @@ def test_modalities_from_the_manifest(built):
     assert _sha(piano.audio_path(pid, root, manifest=m, excerpt_s=3.0, sr=22050).read_bytes()) == want
     with pytest.raises(ValueError, match="unknown piano piece"):
         piano.kern_text("no-such-piece", root, manifest=m)
+
+
+def test_a_build_short_of_min_fraction_writes_nothing(built, tmp_path, monkeypatch):
+    """5 of the 8 pieces asked for is less than the default 90 %: the old outputs stay."""
+    res, root, texts, n_xml, out, cache = built
+    monkeypatch.setenv("KMNET_CACHE", str(cache))
+    od = tmp_path / "out"
+    od.mkdir()
+    (od / "manifest.csv").write_text("id\nfrom-an-earlier-build\n")
+    with pytest.warns(UserWarning, match=r"built 5 of the 8 pieces asked for \(less than 90%\); nothing was written"):
+        again = piano.build(root, out_dir=od, counts=COUNTS, excerpt_s=3.0, workers=2, progress=False,
+                            convert=crashing_convert)
+    assert not again.written and len(again.manifest) == 5 and "built 5 of the 8" in again.refused
+    assert sorted(p.name for p in od.iterdir()) == ["manifest.csv"]
+    assert (od / "manifest.csv").read_text() == "id\nfrom-an-earlier-build\n"
 
 
 def test_silent_audio_is_reported(tiny_root, tmp_path, monkeypatch):

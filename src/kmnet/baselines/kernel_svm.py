@@ -143,7 +143,8 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             raise ValueError(f"C must be > 0, got {self.C}")
         std = (name != "hi") if self.standardize is None else bool(self.standardize)
         params = dict(self.kernel_params or {})
-        params.update(standardize=std, normalize=bool(self.normalize), dtype=self.dtype, device=self.device)
+        params.update(standardize=std, normalize=bool(self.normalize), dtype=self.dtype, device=self.device,
+                      output="torch")
         self.classes_ = classes
         self.views_ = list(views)
         self.kernel_name_ = name

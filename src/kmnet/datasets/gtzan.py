@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..features.gtzan_table import MFCC_TABLE_COLUMNS, SPECTRAL_COLUMNS
+from ._tables import check_labels_column, check_no_duplicates, check_staged, read_table
 from .paths import data_root
 
 __all__ = [
@@ -67,6 +68,14 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {"mfcc": MFCC_TABLE_COLUMNS, "spect
 _CLIP_RE = re.compile(r"^(?P<genre>[a-z]+)\.(?P<num>\d{5})$")
 KNOWN_CORRUPT = ("jazz.00054",)
 """Clips known to be unreadable in the Kaggle copy (``jazz.00054.wav``: "does not start with RIFF id")."""
+
+#: what ``<data_root>/gtzan/README.md`` states of the staged files: rows and sha256
+STAGED = {
+    "features_30_sec.csv": (1000, "e5fe20f4e2f61d1aa3e07b17ffdea6b565970b3a1811746bd31f182a401fc3bc"),
+    "train_filtered.txt": (443, "2b04966cef1486f1a7767b74271533fa23e220388db804a1937835e1fc4fa3fa"),
+    "valid_filtered.txt": (197, "f8fbee7c52397a0e0f3a91dc54fedecb2e27f5bdc9a9daeab8cb10d077e26956"),
+    "test_filtered.txt": (290, "09cafa6a89ce0a27f30ed250d56ecb4d03c22fffb5a693f96c7ae655ee02ac72"),
+}
 
 
 def clip_id(name: str | os.PathLike) -> str:
@@ -128,7 +137,9 @@ def load_gtzan_table(
     FileNotFoundError
         When the table is absent.
     ValueError
-        When columns are missing, values are not finite, labels are unknown or filenames repeat.
+        When the file is empty, columns are missing, values are not finite, labels are missing or
+        unknown, rows or filenames repeat, or (for the data root's copy) the row count is not the
+        1000 that ``gtzan/README.md`` states. Every message names the file (and the lines).
     """
     bad = [g for g in groups if g not in FEATURE_GROUPS]
     if bad or not groups:
@@ -136,21 +147,26 @@ def load_gtzan_table(
     csv = Path(path) if path is not None else data_root(root) / "gtzan" / "features_30_sec.csv"
     if not csv.is_file():
         raise FileNotFoundError(f"GTZAN feature table not found: {csv}")
-    df = pd.read_csv(csv)
+    df = read_table(csv)
     needed = ["filename", "label", *SPECTRAL_COLUMNS, *MFCC_TABLE_COLUMNS]
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise ValueError(f"{csv.name}: missing column(s) {missing[:5]}{'...' if len(missing) > 5 else ''}")
-    if df["filename"].duplicated().any():
-        dup = df.loc[df["filename"].duplicated(), "filename"].iloc[0]
-        raise ValueError(f"{csv.name}: filename {dup!r} appears more than once")
-    unknown = sorted(set(df["label"]) - set(GENRES))
-    if unknown:
-        raise ValueError(f"{csv.name}: unknown label(s) {unknown}")
+        raise ValueError(f"{csv}: missing column(s) {missing[:5]}{'...' if len(missing) > 5 else ''}")
+    if path is None:
+        check_staged(df, csv, rows=STAGED[csv.name][0], sha256=STAGED[csv.name][1], readme="gtzan/README.md")
+    check_labels_column(df, "label", csv, known=GENRES)
+    check_labels_column(df, "filename", csv)
+    check_no_duplicates(df, csv, key="filename")
     cols = [c for c in df.columns if any(c in FEATURE_GROUPS[g] for g in groups)]
-    X = df[cols].astype(np.float64)
-    if not np.all(np.isfinite(X.to_numpy())):
-        raise ValueError(f"{csv.name}: non-finite feature values")
+    try:
+        X = df[cols].astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{csv}: feature values that are not numbers ({exc})") from exc
+    finite = np.isfinite(X.to_numpy())
+    if not finite.all():
+        rows = np.flatnonzero(~finite.all(axis=1))
+        raise ValueError(f"{csv}: non-finite feature values (line{'s' if len(rows) > 1 else ''} "
+                         f"{', '.join(str(r + 2) for r in rows[:5])})")
     X.index = pd.Index(df["filename"].astype(str), name="filename")
     return GTZANTable(
         X=X,
@@ -191,11 +207,17 @@ def artist_filtered_split(
         if not f.is_file():
             raise FileNotFoundError(f"GTZAN split file not found: {f}")
         ids[part] = [clip_id(line.strip()) for line in f.read_text().splitlines() if line.strip()]
+        if not ids[part]:
+            raise ValueError(f"{f}: the file is empty")
+        if splits_dir is None:
+            check_staged(pd.DataFrame({"clip": ids[part]}), f, rows=STAGED[f.name][0], sha256=STAGED[f.name][1],
+                         readme="gtzan/README.md")
     seen: dict[str, str] = {}
     for part, lst in ids.items():
         for c in lst:
             if c in seen:
-                raise ValueError(f"clip {c} is in both {seen[c]} and {part}")
+                where = "twice in " + part if seen[c] == part else f"in both {seen[c]} and {part}"
+                raise ValueError(f"{d / (part + '_filtered.txt')}: clip {c} is {where}")
             seen[c] = part
     if filenames is None:
         return {k: np.asarray(v) for k, v in ids.items()}

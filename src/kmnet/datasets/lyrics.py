@@ -46,6 +46,7 @@ import pandas as pd
 
 from .._atomic import atomic_save_npz, atomic_write_text
 from ..features.cache import repo_root
+from ._tables import check_labels_column, check_no_duplicates, check_staged, read_table
 from .paths import data_root
 
 __all__ = [
@@ -93,6 +94,8 @@ DERIVED_COLUMNS: tuple[str, ...] = TOPIC_COLUMNS + ("topic", "len", "age")
 GENRES: tuple[str, ...] = ("blues", "country", "hip hop", "jazz", "pop", "reggae", "rock")
 
 FILENAME = "tcc_ceds_music_sample1000.csv"
+#: what ``<data_root>/lyrics/README.md`` states of the staged file: rows and sha256
+STAGED_ROWS, STAGED_SHA256 = 1000, "5182766f22b8b01cecceea1ddf7ddad05ecafbe352f304d1be2439d266de27e3"
 
 
 @dataclass
@@ -140,30 +143,36 @@ def load_lyrics(root: str | os.PathLike | None = None, *, path: str | os.PathLik
     FileNotFoundError
         When the file is absent.
     ValueError
-        When a needed column is missing, an audio descriptor is not finite or outside [0, 1],
-        or lyrics are empty.
+        When the file is empty, a needed column is missing, a genre is missing or not one of
+        :data:`GENRES`, a row or a row id repeats, an audio descriptor is not finite or outside
+        [0, 1], lyrics are empty, or (for the data root's copy) the row count is not the 1000
+        that ``lyrics/README.md`` states. Every message names the file (and the lines).
     """
     csv = Path(path) if path is not None else data_root(root) / "lyrics" / FILENAME
     if not csv.is_file():
         raise FileNotFoundError(f"lyrics table not found: {csv}")
-    df = pd.read_csv(csv)
+    df = read_table(csv)
     id_col = df.columns[0]
     needed = ["genre", "lyrics", *AUDIO_COLUMNS]
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise ValueError(f"{csv.name}: missing column(s) {missing}")
+        raise ValueError(f"{csv}: missing column(s) {missing}")
+    if path is None:
+        check_staged(df, csv, rows=STAGED_ROWS, sha256=STAGED_SHA256, readme="lyrics/README.md")
+    check_labels_column(df, "genre", csv, known=GENRES)
+    check_no_duplicates(df, csv, key=id_col)
     leak = set(AUDIO_COLUMNS) & set(DERIVED_COLUMNS)
     if leak:  # pragma: no cover - a guard on the constants themselves
         raise ValueError(f"audio columns overlap lyrics-derived columns: {sorted(leak)}")
     A = df[list(AUDIO_COLUMNS)].to_numpy(dtype=np.float64)
     if not np.all(np.isfinite(A)):
-        raise ValueError(f"{csv.name}: non-finite audio descriptor values")
+        raise ValueError(f"{csv}: non-finite audio descriptor values")
     if A.min() < -1e-9 or A.max() > 1 + 1e-9:
-        raise ValueError(f"{csv.name}: audio descriptors outside [0, 1] (min {A.min():.3g}, max {A.max():.3g})")
+        raise ValueError(f"{csv}: audio descriptors outside [0, 1] (min {A.min():.3g}, max {A.max():.3g})")
     texts = df["lyrics"].fillna("").astype(str).tolist()
     empty = [i for i, t in enumerate(texts) if not t.strip()]
     if empty:
-        raise ValueError(f"{csv.name}: {len(empty)} row(s) with empty lyrics (first at row {empty[0]})")
+        raise ValueError(f"{csv}: {len(empty)} row(s) with empty lyrics (first at line {empty[0] + 2})")
     return LyricsData(
         audio=A,
         texts=texts,

@@ -146,7 +146,8 @@ def elementary_kernel_svms(
         for name in names:
             t0 = time.perf_counter()
             params = dict(kernel_params or {})
-            params.update(standardize=(name != "hi"), normalize=bool(normalize), dtype="float64", device=device)
+            params.update(standardize=(name != "hi"), normalize=bool(normalize), dtype="float64", device=device,
+                          output="torch")
             mp = make_map(name, **params).fit(Xtr)
             K = mp.kernel(Xtr).double().cpu().numpy()
             K = 0.5 * (K + K.T)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..._atomic import atomic_write_bytes, atomic_write_text
 from ...features.cache import bytes_sha256, cache_root
+from .._tables import read_table
 from ..paths import checkout_path, data_root
 from ..splits import split_pieces
 from . import render as _render
@@ -52,10 +53,13 @@ from .selection import (
     load_sources,
 )
 
-__all__ = ["BuildResult", "build", "load_manifest", "kern_text", "audio_path", "default_manifest_path"]
+__all__ = ["BuildResult", "build", "check_writable", "load_manifest", "kern_text", "audio_path",
+           "default_manifest_path", "MIN_BUILT_FRACTION"]
 
 TASK_TIMEOUT_S = 900.0
 MAX_WORKER_CRASHES = 10  # a build stops when more pieces crash their worker than succeed
+#: a build that makes fewer than this fraction of the pieces asked for writes nothing
+MIN_BUILT_FRACTION = 0.9
 
 
 # ========================================================================================
@@ -71,6 +75,8 @@ class BuildResult:
     out_dir: Path | None = None
     written: bool = False
     failures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: why nothing was written although ``out_dir`` was given ("" when written or not asked)
+    refused: str = ""
 
     def counts(self) -> pd.DataFrame:
         """Pieces per period against the paper: pieces, paper (Table A1), train, test (Table 2)."""
@@ -96,6 +102,21 @@ REPORT_COLUMNS = ["id", "period", "stage", "status", "reason", "seconds"]
 _STR_COLUMNS = ["id", "period", "composer", "work", "collection", "movement", "split", "format", "repo", "commit",
                 "path", "file", "source_route", "source_sha256", "route", "midi_route", "kern_sha256",
                 "midi_sha256", "audio_sha256", "source_flags", "quality_flags"]
+
+
+def check_writable(folder: str | os.PathLike) -> Path:
+    """Create ``folder`` if needed and check that a file can be written in it (``OSError`` if not)."""
+    import tempfile
+
+    d = Path(folder)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".kmnet-write-check-", dir=d)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise OSError(f"output folder {d} is not writable ({exc.strerror or exc})") from exc
+    return d
 
 
 def default_manifest_path() -> Path:
@@ -159,6 +180,7 @@ def build(
     verovio_timeout: float = VEROVIO_TIMEOUT_S,
     silence_dbfs: float = _render.SILENCE_DBFS,
     cache_dir: str | os.PathLike | None = None,
+    min_fraction: float = MIN_BUILT_FRACTION,
 ) -> BuildResult:
     """Build the piano genre data set (see the module docstring) and write its manifest.
 
@@ -204,16 +226,29 @@ def build(
     cache_dir : path-like, optional
         Folder of the converted **kern, MIDI and WAV (default ``cache_root()/piano``); e.g. a
         temporary folder for a sampled rebuild that must leave the cache alone.
+    min_fraction : float in [0, 1], default 0.9
+        A build that makes fewer pieces than this fraction of those asked for (``counts``), or
+        none at all, writes nothing: the manifest, report and info already in ``out_dir`` stay
+        as they are, and :attr:`BuildResult.refused` says why.
 
     Returns
     -------
     BuildResult
+
+    Raises
+    ------
+    OSError
+        ``out_dir`` cannot be written (checked before the build starts).
     """
     t_start = time.perf_counter()
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     if excerpt_s is not None and excerpt_s <= 0:
         raise ValueError(f"excerpt_s must be positive or None, got {excerpt_s}")
+    if not 0.0 <= float(min_fraction) <= 1.0:
+        raise ValueError(f"min_fraction must be in [0, 1], got {min_fraction}")
+    if out_dir is not None and sample is None:
+        check_writable(checkout_path(out_dir))
     cache = Path(cache_dir) if cache_dir is not None else cache_root() / "piano"
     keys = {"convert": _convert_key(), "midi": _midi_key(), "render": _key(_render_config(excerpt_s, sr))}
     timings: dict[str, float] = defaultdict(float)
@@ -322,7 +357,13 @@ def build(
         warnings.warn("fewer usable pieces than asked for (no padding): " + ", ".join(
             f"{p} {d['selected']} of {d['wanted']}" for p, d in short.items()), stacklevel=2)
     result = BuildResult(manifest=manifest, report=report, info=info, failures=failures)
-    if out_dir is not None:
+    wanted = int(sum(int(counts[p]) for p in by_period))
+    if len(manifest) == 0 or len(manifest) < float(min_fraction) * wanted:
+        result.refused = (f"built {len(manifest)} of the {wanted} pieces asked for (less than "
+                          f"{float(min_fraction):.0%}); nothing was written")
+        if out_dir is not None:
+            warnings.warn(result.refused, stacklevel=2)
+    elif out_dir is not None:
         od = checkout_path(out_dir)
         atomic_write_text(od / "manifest.csv", manifest.to_csv(index=False, lineterminator="\n"))
         atomic_write_text(od / "build_report.csv", report.to_csv(index=False, lineterminator="\n"))
@@ -481,7 +522,7 @@ def load_manifest(path: str | os.PathLike | None = None) -> pd.DataFrame:
     p = Path(path) if path is not None else default_manifest_path()
     if not p.is_file():
         raise FileNotFoundError(f"no piano manifest at {p}; build it with kmnet.datasets.piano.build()")
-    m = pd.read_csv(p, dtype={c: str for c in _STR_COLUMNS})
+    m = read_table(p, dtype={c: str for c in _STR_COLUMNS})
     for c in _STR_COLUMNS:
         if c in m.columns:
             m[c] = m[c].fillna("")

@@ -11,6 +11,13 @@ otherwise those pieces are skipped with a warning), and the sha256 of every file
 with the table. The source tables are written beside, so that the result is a data root
 for :func:`kmnet.datasets.piano.build`.
 
+The tables are data from elsewhere, so every field is checked before anything runs or is written
+(:func:`check_fetch_table`): commits are 40 (or 64) hex digits, repositories ``owner/name``, paths
+relative, without ``..``, ``.git`` or a leading ``-``, and every file lands inside ``dest/piano``
+after resolving links; git gets ``--`` (or ``--end-of-options``) before its positional arguments.
+``fetch_piano`` refuses to write into the folder its tables are read from (the read-only data
+root) unless ``in_place=True``.
+
 Without the data root's tables, the committed manifest (``data/piano/manifest.csv``) lists
 the selected pieces with the same provenance, so the same set can be fetched from it.
 """
@@ -19,20 +26,22 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import warnings
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
 from ..._atomic import atomic_write_bytes, atomic_write_text
 from ...features.cache import bytes_sha256
+from .._tables import read_table
 from ..paths import data_root
 
-__all__ = ["load_fetch_table", "fetch_piano", "find_musescore", "zip_mxl", "FETCH_COLUMNS"]
+__all__ = ["load_fetch_table", "check_fetch_table", "fetch_piano", "find_musescore", "zip_mxl", "FETCH_COLUMNS"]
 
 DEFAULT_BASE_URL = "https://github.com"
 FETCH_COLUMNS = ["id", "repo", "commit", "path", "stored_as", "route", "status", "reason",
@@ -45,6 +54,10 @@ _MXL_CONTAINER = (
 # the staging zipped with deflate level 9 (first pass) or 6 (second pass)
 _MXL_LEVELS = (9, 6, 8, 7, 5, 4, 3, 2, 1)
 GIT_TIMEOUT_S = 1800
+_COMMIT_RE = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
+_REPO_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_ROUTES = ("", "krn", "mxl", "musicxml->mxl")
 
 
 def zip_mxl(name: str, xml: bytes, *, level: int = 9) -> bytes:
@@ -104,7 +117,7 @@ def load_fetch_table(tables: str | os.PathLike | None = None) -> pd.DataFrame:
             f = p / name
             if not f.is_file():
                 continue
-            df = pd.read_csv(f, sep="\t", dtype=str, keep_default_na=False)
+            df = read_table(f, sep="\t", dtype=str, keep_default_na=False)
             need = {"id", "repo", "commit", "path", "sha256"}
             if need - set(df.columns):
                 raise ValueError(f"{f.name}: missing column(s) {sorted(need - set(df.columns))}")
@@ -117,12 +130,13 @@ def load_fetch_table(tables: str | os.PathLike | None = None) -> pd.DataFrame:
                 if "route" not in df.columns:
                     df["route"] = "mxl"
             df["_table"] = name
+            df["_line"] = range(2, len(df) + 2)
             frames.append(df)
         if not frames:
             raise FileNotFoundError(f"no sources-kern.tsv / sources-musicxml.tsv in {p}")
         return pd.concat(frames, ignore_index=True)
     if p.is_file():
-        m = pd.read_csv(p, dtype=str, keep_default_na=False)
+        m = read_table(p, dtype=str, keep_default_na=False)
         need = {"id", "repo", "commit", "path", "file", "source_sha256"}
         if need - set(m.columns):
             raise ValueError(f"{p.name}: missing column(s) {sorted(need - set(m.columns))}")
@@ -137,17 +151,95 @@ def load_fetch_table(tables: str | os.PathLike | None = None) -> pd.DataFrame:
         out["flags"] = m["source_flags"] if "source_flags" in m.columns else ""
         out["_table"] = ["sources-kern.tsv" if f == "kern" else "sources-musicxml.tsv"
                          for f in m.get("format", pd.Series("kern", index=m.index))]
+        out["_line"] = range(2, len(out) + 2)
+        out.attrs["source"] = p.name
         return out
     raise FileNotFoundError(f"no source tables or manifest at {p}")
 
 
+def _relpath_problem(p: str) -> str:
+    """Why ``p`` is not a safe relative POSIX path ("" when it is)."""
+    if not p:
+        return "is empty"
+    if any(ord(c) < 32 or ord(c) == 127 for c in p):
+        return "holds control characters"
+    if "\\" in p:
+        return "holds a backslash"
+    if PurePosixPath(p).is_absolute() or re.match(r"^[A-Za-z]:", p) or p.startswith("~"):
+        return "is absolute"
+    parts = p.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "has an empty, '.' or '..' component"
+    if any(part.lower() == ".git" for part in parts):
+        return "enters a .git folder"
+    if p.startswith("-"):
+        return "starts with '-'"
+    return ""
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def check_fetch_table(table: pd.DataFrame, pdir: str | os.PathLike) -> None:
+    """Check every field of the fetch table before anything runs; ``ValueError`` listing the bad rows.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`load_fetch_table`.
+    pdir : path-like
+        The ``piano/`` folder the files go to: every file must land inside it after resolving.
+    """
+    pdir = Path(pdir)
+    problems: list[str] = []
+    src = table.attrs.get("source")
+    for k, r in enumerate(table.to_dict("records")):
+        where = f"{src or r.get('_table', 'table')} line {r.get('_line', k + 2)}"
+        bad = []
+        rid, repo, commit = str(r.get("id", "")), str(r.get("repo", "")), str(r.get("commit", ""))
+        path, stored, route = str(r.get("path", "")), str(r.get("stored_as", "")), str(r.get("route", "") or "")
+        sha = str(r.get("sha256", "") or "")
+        if not rid.strip() or any(ord(c) < 32 for c in rid):
+            bad.append(f"id {rid!r} is empty or holds control characters")
+        if not _REPO_RE.fullmatch(repo):
+            bad.append(f"repo {repo!r} is not owner/name")
+        if not _COMMIT_RE.fullmatch(commit):
+            bad.append(f"commit {commit!r} is not a 40-digit hex commit id")
+        if sha and not _SHA256_RE.fullmatch(sha):
+            bad.append(f"sha256 {sha!r} is not 64 lower-case hex digits")
+        why = _relpath_problem(path)
+        if why:
+            bad.append(f"path {path!r} {why}")
+        why = _relpath_problem(stored)
+        if why:
+            bad.append(f"stored_as {stored!r} {why}")
+        if route not in _ROUTES and not route.startswith("mscx->"):
+            bad.append(f"route {route!r} is unknown")
+        if not bad:  # the fields are well-formed: do the files stay inside piano/ after resolving?
+            repo_dir = pdir / "repos" / repo
+            if not _inside(repo_dir, pdir / "repos") or not _inside(repo_dir / path, repo_dir):
+                bad.append(f"path {path!r} leaves repos/{repo}/")
+            if not _inside(pdir / stored, pdir):
+                bad.append(f"stored_as {stored!r} leaves {pdir}")
+        problems += [f"{where} (id {rid!r}): {b}" for b in bad]
+    if problems:
+        shown = "\n  ".join(problems[:10]) + (f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else "")
+        raise ValueError(f"{len(problems)} invalid field(s) in the source tables; nothing was fetched:\n  {shown}")
+
+
 def _git(args: list[str], cwd: Path, timeout: float = GIT_TIMEOUT_S) -> subprocess.CompletedProcess:
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=timeout, env=env)
+    return subprocess.run(["git", "-c", "protocol.ext.allow=never", *args], cwd=cwd, capture_output=True,
+                          timeout=timeout, env=env)
 
 
 def _has_commit(repo_dir: Path, commit: str) -> bool:
-    return _git(["cat-file", "-e", f"{commit}^{{commit}}"], repo_dir).returncode == 0
+    return _git(["cat-file", "-e", "--end-of-options", f"{commit}^{{commit}}"], repo_dir).returncode == 0
 
 
 def _ensure_commit(repo_dir: Path, url: str, commit: str) -> str:
@@ -157,15 +249,15 @@ def _ensure_commit(repo_dir: Path, url: str, commit: str) -> str:
         r = _git(["init", "-q"], repo_dir)
         if r.returncode != 0:
             return f"git init failed: {r.stderr.decode(errors='replace').strip()[:200]}"
-        _git(["remote", "add", "origin", url], repo_dir)
+        _git(["remote", "add", "--", "origin", url], repo_dir)
     else:
-        _git(["remote", "set-url", "origin", url], repo_dir)
+        _git(["remote", "set-url", "--", "origin", url], repo_dir)
     if _has_commit(repo_dir, commit):
         return ""
-    r = _git(["fetch", "-q", "--depth", "1", "origin", commit], repo_dir)
+    r = _git(["fetch", "-q", "--depth", "1", "--", "origin", commit], repo_dir)
     if r.returncode == 0 and _has_commit(repo_dir, commit):
         return ""
-    r2 = _git(["fetch", "-q", "origin"], repo_dir)  # servers that refuse fetching by commit
+    r2 = _git(["fetch", "-q", "--", "origin"], repo_dir)  # servers that refuse fetching by commit
     if _has_commit(repo_dir, commit):
         return ""
     err = (r2.stderr or r.stderr).decode(errors="replace").strip().splitlines()
@@ -190,6 +282,7 @@ def fetch_piano(
     base_url: str = DEFAULT_BASE_URL,
     mscore: str | None = None,
     progress: bool = True,
+    in_place: bool = False,
 ) -> pd.DataFrame:
     """Fetch the listed piano sources into ``dest/piano/`` and verify their sha256.
 
@@ -206,6 +299,9 @@ def fetch_piano(
         folder works too).
     mscore : str, optional
         MuseScore executable for ``.mscx`` sources (default: :func:`find_musescore`).
+    in_place : bool, default False
+        Allow ``dest/piano`` to be the folder the tables are read from (by default that is
+        refused: the data root is read-only for the project).
 
     Returns
     -------
@@ -213,12 +309,28 @@ def fetch_piano(
         One row per listed file (:data:`FETCH_COLUMNS`); ``status`` is ``ok``,
         ``mismatch`` (sha256 differs), ``missing-commit``, ``missing-file``,
         ``skipped`` (no MuseScore for a ``.mscx``) or ``failed``.
+
+    Raises
+    ------
+    ValueError
+        A table field is malformed or would write outside ``dest/piano`` (nothing is fetched),
+        ``dest/piano`` is the folder the tables come from (without ``in_place``), or
+        ``base_url`` starts with ``-``.
     """
     from tqdm.auto import tqdm
 
+    if str(base_url).startswith("-"):
+        raise ValueError(f"base_url {base_url!r} starts with '-'")
+    source_dir = _tables_dir(tables)
     table = load_fetch_table(tables)
     dest_root = Path(dest) if dest is not None else data_root(must_exist=False)
     pdir = dest_root / "piano"
+    if not in_place and source_dir is not None and pdir.resolve() == source_dir.resolve():
+        raise ValueError(
+            f"refusing to write into {pdir}: the source tables are read from there (the data root is "
+            "read-only for the project); give another --dest, or --in-place to fill it in place"
+        )
+    check_fetch_table(table, pdir)
     pdir.mkdir(parents=True, exist_ok=True)
     mscore = mscore or find_musescore()
     rows: list[dict] = []
@@ -242,6 +354,16 @@ def fetch_piano(
     return report
 
 
+def _tables_dir(tables) -> Path | None:
+    """The folder whose source tables :func:`load_fetch_table` reads (``None``: a manifest file)."""
+    if tables is None:
+        root = data_root(must_exist=False) / "piano"
+        if (root / "sources-kern.tsv").is_file() or (root / "sources-musicxml.tsv").is_file():
+            return root
+        return None
+    return Path(tables) if Path(tables).is_dir() else None
+
+
 def _row(r, status: str, reason: str, got: str = "") -> dict:
     return {"id": r.id, "repo": r.repo, "commit": r.commit, "path": r.path, "stored_as": r.stored_as,
             "route": r.route, "status": status, "reason": reason, "sha256_expected": r.sha256,
@@ -249,7 +371,7 @@ def _row(r, status: str, reason: str, got: str = "") -> dict:
 
 
 def _fetch_one(r, repo_dir: Path, commit: str, pdir: Path, mscore: str | None) -> dict:
-    blob = _git(["show", f"{commit}:{r.path}"], repo_dir)
+    blob = _git(["cat-file", "blob", "--end-of-options", f"{commit}:{r.path}"], repo_dir)
     if blob.returncode != 0:
         return _row(r, "missing-file", f"{r.path} not in {r.repo} at {commit[:12]}")
     data = blob.stdout

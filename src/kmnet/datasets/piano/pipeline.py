@@ -372,9 +372,16 @@ def process_piece(task: dict) -> dict:
     ``task`` holds the source row (``row``), the data root, the cache folder, the render
     settings and switches. Never raises for a bad piece: the returned record has
     ``ok=False`` and the failing stage and reason; ``stages`` lists
-    ``(stage, status, reason, seconds)`` for the build report.
+    ``(stage, status, reason, seconds)`` for the build report. The converters' and renderers'
+    warnings are silenced inside this call only (it also runs in the caller's process, for
+    pieces complete in the cache).
     """
-    warnings.filterwarnings("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _process_piece(task)
+
+
+def _process_piece(task: dict) -> dict:
     cpu0 = _cpu_seconds()
     row = task["row"]
     pid = row["id"]

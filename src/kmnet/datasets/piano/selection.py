@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import scores as _scores
+from .._tables import line_numbers, read_table
 from ..paths import data_root
 
 __all__ = [
@@ -99,6 +100,12 @@ DEFAULT_PER_COLLECTION_CAP = 0.2
 
 _REQUIRED = ("id", "period", "composer", "work", "repo", "commit", "path", "sha256")
 
+#: rows of the staged source tables, as the data root's piano READMEs state them (618 **kern
+#: files in README-kern.md; 369 + 124 MusicXML files in README-musicxml.md); checked when the
+#: README is beside the table, i.e. for the staged data root (a root made by ``kmnet data
+#: fetch`` from the manifest lists only the selected pieces)
+STAGED_TABLE_ROWS = {"sources-kern.tsv": ("README-kern.md", 618), "sources-musicxml.tsv": ("README-musicxml.md", 493)}
+
 
 
 # ========================================================================================
@@ -117,8 +124,9 @@ def load_sources(root: str | os.PathLike | None = None) -> pd.DataFrame:
     FileNotFoundError
         Neither table exists.
     ValueError
-        A table lacks a required column, an id repeats, or a period is not one of
-        :data:`PERIODS`.
+        A table is empty, lacks a required column or a required value (a row cut short), has
+        another row count than its README states (:data:`STAGED_TABLE_ROWS`), an id repeats, or
+        a period is not one of :data:`PERIODS`. Messages name the file and the lines.
     """
     pdir = data_root(root) / "piano"
     frames = []
@@ -126,10 +134,26 @@ def load_sources(root: str | os.PathLike | None = None) -> pd.DataFrame:
         p = pdir / name
         if not p.is_file():
             continue
-        df = pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False)
+        df = read_table(p, sep="\t", dtype=str, keep_default_na=False)
         missing = [c for c in _REQUIRED if c not in df.columns]
         if missing:
-            raise ValueError(f"{p.name}: missing column(s) {missing}")
+            raise ValueError(f"{p}: missing column(s) {missing}")
+        for c in _REQUIRED:
+            empty = (df[c].fillna("").str.strip() == "").to_numpy()
+            if empty.any():
+                raise ValueError(f"{p}: {int(empty.sum())} row(s) without a {c!r} ({line_numbers(empty.nonzero()[0])})")
+        readme, rows = STAGED_TABLE_ROWS[name]
+        if (pdir / readme).is_file() and len(df) != rows:
+            raise ValueError(f"{p}: {len(df)} rows, but {readme} beside it states {rows}: the table is truncated "
+                             "or edited (restore the staged copy)")
+        bad = (~df["period"].isin(PERIODS)).to_numpy()
+        if bad.any():
+            raise ValueError(f"{p}: unknown period(s) {sorted(set(df['period'][bad]))} ({line_numbers(bad.nonzero()[0])}); "
+                             f"expected one of {PERIODS}")
+        dup = df["id"].duplicated().to_numpy()
+        if dup.any():
+            raise ValueError(f"{p}: duplicate piece id(s) {list(df['id'][dup].unique())[:5]} "
+                             f"({line_numbers(dup.nonzero()[0])})")
         df["format"] = fmt
         if fmt == "kern":
             df["file"] = "repos/" + df["repo"] + "/" + df["path"]
@@ -149,7 +173,8 @@ def load_sources(root: str | os.PathLike | None = None) -> pd.DataFrame:
     out = out.fillna("")
     dup = out["id"][out["id"].duplicated()].unique()
     if len(dup):
-        raise ValueError(f"duplicate piece id(s) in the source tables: {list(dup)[:5]}")
+        raise ValueError(f"duplicate piece id(s) in the source tables: {list(dup)[:5]} (in both "
+                         f"{pdir / 'sources-kern.tsv'} and {pdir / 'sources-musicxml.tsv'})")
     bad = sorted(set(out["period"]) - set(PERIODS))
     if bad:
         raise ValueError(f"unknown period(s) {bad}; expected one of {PERIODS}")
