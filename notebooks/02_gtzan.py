@@ -59,7 +59,7 @@ artist_seeds = (0,)  # the artist-filtered split is fixed: one run per model see
 dkn_iterations = 10  # alternating SVM / gradient steps of every DKN
 max_epochs = 60  # upper bound of the DM2KMN's end-to-end epochs (the count is chosen on held-out data)
 analysis_epochs = 30  # epochs of the learning-curve analysis (Section 8)
-n_threads = 1  # BLAS and torch threads (see the setup cell)
+n_threads = 1  # BLAS and torch threads (see the setup cell; None: the defaults, results then depend on the cores)
 full = False  # True: 3 runs on the artist split, 50 DKN steps, up to 300 epochs (several times longer)
 
 # %%
@@ -77,7 +77,6 @@ import pandas as pd
 import torch
 from sklearn.base import clone
 from sklearn.preprocessing import MinMaxScaler
-from threadpoolctl import threadpool_limits
 
 import kmnet
 from kmnet import DeepKernelMapNetwork, MultiView
@@ -89,13 +88,15 @@ from kmnet.plotting import plot_confusions, plot_importance
 from kmnet.protocols import (dkn_method, dm2kmn_methods, estimator_method, fixed_splits, random_splits,
                              run_protocol, selection_parts, train_with_validation)
 from kmnet.reporting import paper_table, write_results
+from kmnet.reproducibility import setup as reproducible_setup
 
 if full:
     artist_seeds, dkn_iterations, max_epochs = (0, 1, 2), 50, 300
-# On a small shared machine, OpenBLAS's worker threads spin against each other: the small
-# solves of logistic regression and the MLP ran 30-50x slower with two threads than with one.
-threadpool_limits(int(n_threads))
-torch.set_num_threads(int(n_threads))
+# Threads, MKL's code path and deterministic kernels are pinned so that a rerun gives the same
+# numbers (kmnet.reproducibility). One thread is also the fastest here: on a small shared machine,
+# OpenBLAS's worker threads spin against each other (logistic regression and the MLP ran 30-50x
+# slower with two threads than with one).
+reproducible_setup(threads=n_threads, seed=0)
 pd.set_option("display.precision", 3)
 pd.set_option("display.width", 160)
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})

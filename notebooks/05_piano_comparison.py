@@ -39,7 +39,7 @@
 # %% tags=["parameters"]
 features_path = None  # None: the committed data/piano/features.npz
 device = None  # None: CUDA when available, else CPU
-torch_threads = 1  # torch CPU threads; the small networks here run fastest on one (None: torch's default)
+torch_threads = 1  # torch and BLAS threads (None: the defaults; results then depend on the number of cores)
 seeds = [0, 1, 2]  # one run per seed (the split is fixed: the seeds change CV folds and initialisations)
 audio_feature = "audio_mfcc"  # the audio modality: MFCC statistics ("audio_cnn": MFCC image -> frozen CNN)
 hi_C = [0.1, 1.0, 10.0, 100.0, 1000.0]  # SVM C grid of the HI + SVM baselines (five-fold CV on the training part)
@@ -75,12 +75,11 @@ from kmnet.metrics import confusion_matrix
 from kmnet.plotting import plot_confusions
 from kmnet.protocols import fixed_splits, run_protocol
 from kmnet.reporting import paper_table, write_results
+from kmnet.reproducibility import setup as reproducible_setup
 
 if full:
     dkn_max_iter, dm2kmn_max_epochs, mlp_epochs = 50, 100, 200
-if torch_threads:
-    torch.set_num_threads(int(torch_threads))
-torch.manual_seed(int(seeds[0]))
+reproducible_setup(threads=torch_threads, seed=int(seeds[0]))  # threads, MKL code path, seeds (kmnet.reproducibility)
 pd.set_option("display.precision", 2)
 pd.set_option("display.max_colwidth", 60)
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})

@@ -45,7 +45,7 @@
 data_root = None  # None: KMNET_DATA or ../shared/data
 fourmula_root = None  # a 4MuLA copy (folder of <id>.npy + .tsv/.json, or 4mula_small.parquet): run Table 6 on it
 device = None  # None: CUDA when available, else CPU
-torch_threads = 1  # torch CPU threads; the small networks here run fastest on one (None: torch's default)
+torch_threads = 1  # torch and BLAS threads (None: the defaults; results then depend on the number of cores)
 seeds = [0, 1, 2]  # one run per seed: the 8:1:1 split and the models' seeds both change
 recompute_features = False  # True: re-encode all 1000 lyrics instead of reading data/lyrics/features.npz
 n_check = 5  # lyrics re-encoded at random and compared with the committed rows
@@ -87,12 +87,11 @@ from kmnet.metrics import confusion_matrix, modality_importance, relative_import
 from kmnet.plotting import plot_confusions
 from kmnet.protocols import Split, run_protocol
 from kmnet.reporting import paper_table, write_results
+from kmnet.reproducibility import setup as reproducible_setup
 
 if full:
     dm2kmn_anchors, dm2kmn_max_epochs, dkn_max_iter, mlp_epochs = None, 100, 50, 200
-if torch_threads:
-    torch.set_num_threads(int(torch_threads))
-torch.manual_seed(int(seeds[0]))
+reproducible_setup(threads=torch_threads, seed=int(seeds[0]))  # threads, MKL code path, seeds (kmnet.reproducibility)
 pd.set_option("display.precision", 2)
 pd.set_option("display.max_colwidth", 60)
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
