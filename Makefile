@@ -31,6 +31,7 @@ export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
+export MKL_CBWR := COMPATIBLE
 
 .PHONY: env prereqs book browser test pytest nbval reproduce check-reproduce lock benchmark clean
 

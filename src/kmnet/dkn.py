@@ -200,7 +200,9 @@ class DeepKernelNetwork(MultiModalClassifier):
             beta[svm.support_] = svm.dual_coef_[0]
             betas.append(beta)
             intercepts.append(float(svm.intercept_[0]))
-            J += np.abs(beta).sum() - 0.5 * beta @ K @ beta
+            # einsum sums in a fixed order (no BLAS): the objective decides which steps are
+            # accepted, so it must not depend on the number of BLAS threads
+            J += np.abs(beta).sum() - 0.5 * np.einsum("i,ij,j->", beta, K, beta)
         return np.stack(betas), np.asarray(intercepts), float(J)
 
     def _init_weights(self, n_in: int, gen: torch.Generator):
@@ -339,7 +341,10 @@ class DeepKernelNetwork(MultiModalClassifier):
         """One-vs-rest SVM scores: shape (n,) for two classes (positive: ``classes_[1]``), else (n, C)."""
         check_is_fitted(self, "weights_")
         K = self.output_kernel(views, self.support_views_).double().cpu().numpy()
-        scores = check_scores(K @ self.dual_coef_.T + self.intercept_[None, :], views, self.dtype_)
+        # einsum sums in a fixed order (no BLAS, whose kernels and threads vary by machine): the
+        # class with the largest score must not change with the last bits of a near tie
+        scores = check_scores(np.einsum("ij,cj->ic", K, self.dual_coef_) + self.intercept_[None, :], views,
+                              self.dtype_)
         return scores[:, 0] if len(self.classes_) == 2 else scores
 
     def predict(self, views) -> np.ndarray:

@@ -36,9 +36,11 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
     device : str, optional
         The notebook's ``device`` parameter (None: CUDA when available); only reported.
     torch_threads : int, optional
-        ``torch.set_num_threads`` (None or 0: torch's default).
+        Torch and BLAS threads (None or 0: the defaults; results may then depend on the number
+        of cores). Threads, MKL's code path, deterministic kernels and the global seeds are
+        pinned by :func:`kmnet.reproducibility.setup`.
     seed : int, optional
-        ``torch.manual_seed``.
+        Seed of Python's, NumPy's and torch's global generators.
     precision : int, default 2
         ``pandas`` display precision.
     max_colwidth : int, optional
@@ -58,10 +60,10 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
 
     warnings.filterwarnings("ignore", category=UserWarning, module="tqdm")
     warnings.filterwarnings("ignore", message=".*IProgress.*")
-    if torch_threads:
-        torch.set_num_threads(int(torch_threads))
-    if seed is not None:
-        torch.manual_seed(int(seed))
+    from ..reproducibility import setup as reproducible_setup
+
+    pinned = reproducible_setup(threads=int(torch_threads) if torch_threads else None,
+                                seed=None if seed is None else int(seed))
     pd.set_option("display.precision", int(precision))
     if max_colwidth is not None:
         pd.set_option("display.max_colwidth", int(max_colwidth))
@@ -69,4 +71,5 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
         pd.set_option(f"display.{name}", value)
     plt.rcParams.update(FIGURE_STYLE)
     used = "cuda" if (device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda" else "cpu"
-    print("kmnet", __version__, "| torch", torch.__version__, "| device:", used, *extra)
+    print("kmnet", __version__, "| torch", torch.__version__, "| device:", used, "| threads:", pinned["threads"],
+          "| MKL path:", pinned["mkl_branch"] or "n/a", *extra)
