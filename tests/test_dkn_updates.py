@@ -8,7 +8,7 @@ from conftest import make_views
 from kmnet import DeepKernelMapNetwork, DeepKernelNetwork
 from kmnet._simplex import project_nonnegative_sphere
 from kmnet.dkn import UPDATES
-from kmnet.dkn_study import dkn_settings, dkn_study, ri_long, unit_activity
+from kmnet.dkn_study import dkn_settings, dkn_study, plot_dkn_study, ri_long, unit_activity
 from kmnet.metrics import relative_error, relative_importance
 
 
@@ -166,6 +166,10 @@ def test_dkn_study_table(rng):
     assert tab["accuracy"].between(0, 1).all() and tab["cv_accuracy"].between(0, 1).all()
     long = ri_long(tab)
     assert len(long) == 16 and set(long["kernel"]) == {"linear", "polynomial", "rbf", "hi"}
+    fig = plot_dkn_study(tab, title="study")
+    bars = fig.axes[2].patches
+    assert len(fig.axes) >= 3 and len(bars) == 16
+    np.testing.assert_allclose(sorted(b.get_width() for b in bars), sorted(long["ri"]), atol=1e-9)
 
 
 def test_dkn_study_rejects_bad_input(rng):
