@@ -47,13 +47,17 @@ class InputLayer:
         and :class:`~kmnet.maps.RBFMap`.
     normalize : bool
         Cosine-normalise every elementary kernel.
+    center : bool
+        Centre every elementary kernel in its feature space on the fitting set before the cosine
+        normalisation (:mod:`kmnet.maps`, ``center``). The exact kernels (DKN) and the maps or
+        Nystrom coordinates (DM2KMN) of one fitted layer are centred on the same statistics.
     standardize : bool
         Standardise features before the linear, polynomial and RBF kernels (not before HI, whose
         per-dimension ranges already set the scale).
     """
 
     def __init__(self, kernels, *, degree=2, levels=10, sigma=None, rbf_energy=0.99,
-                 normalize=True, standardize=True, dtype=torch.float32, device=None):
+                 normalize=True, standardize=True, center=False, dtype=torch.float32, device=None):
         self.kernels = kernels
         self.degree = degree
         self.levels = levels
@@ -61,6 +65,7 @@ class InputLayer:
         self.rbf_energy = rbf_energy
         self.normalize = normalize
         self.standardize = standardize
+        self.center = center
         self.dtype = dtype
         self.device = device
 
@@ -79,6 +84,7 @@ class InputLayer:
                 sigma=self.sigma,
                 energy=self.rbf_energy,
                 normalize=self.normalize,
+                center=bool(self.center),
                 standardize=self.standardize and k != "hi",
                 dtype=dtype,
                 device=self.device,

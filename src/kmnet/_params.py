@@ -258,6 +258,7 @@ class ParamValidationMixin:
 COMMON_CONSTRAINTS = {
     "normalize": ["boolean"],
     "standardize": ["boolean"],
+    "center": ["boolean"],
     "dtype": [DTypeOption()],
     "device": [DeviceOption()],
     "verbose": ["verbose"],
@@ -270,6 +271,6 @@ KERNEL_CONSTRAINTS = {
     "hidden": [HiddenSizes()],
     "degree": [Int(1)],
     "levels": [Int(1)],
-    "sigma": [None, Float(0, None, closed="neither")],
+    "sigma": [None, Float(0, None, closed="neither"), StrOptions({"std", "median", "knn"})],
 }
 

@@ -142,8 +142,8 @@ def _initialise_random(model, views, y, rng: np.random.Generator, gen: torch.Gen
     n = next(iter(views.values())).shape[0]
     layer = InputLayer(
         model.kernels, degree=model.degree, levels=model.levels, sigma=model.sigma,
-        normalize=model.normalize, standardize=model.standardize, dtype=model.dtype_,
-        device=model.device_,
+        normalize=model.normalize, standardize=model.standardize, center=bool(model.center),
+        dtype=model.dtype_, device=model.device_,
     ).fit(views)
     _setup_inputs(model, views, layer, _anchor_indices(model.anchors, n, rng))
     sizes = [len(model.unit_names_), *hidden_sizes(model.hidden), 1]
@@ -222,6 +222,11 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         of Eqs. 10-16 and costs ``n_hidden`` times more.
     normalize, standardize, degree, levels, sigma
         Elementary kernels (see :class:`~kmnet.DeepKernelNetwork`).
+    center : bool, default False
+        Centre every elementary kernel on the training set before its normalisation
+        (:mod:`kmnet.maps`, ``center``). A network made by :meth:`from_dkn` takes the DKN's
+        setting (the DKN centres by default); a network fitted from random weights does not,
+        as in the paper.
     max_explicit_dim : int, optional
         Input maps up to this width are used explicitly, wider ones through Nystrom
         coordinates. Default: the number of anchors.
@@ -331,8 +336,8 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         hidden=16,
         *,
         energy=0.99, anchors=None, parameterization="shared",
-        normalize=True, standardize=True, degree=2, levels=10, sigma=None, max_explicit_dim=None,
-        epochs=50, lr=None, lr_classifier=None, optimizer="adam", batch_size=128,
+        normalize=True, standardize=True, center=False, degree=2, levels=10, sigma=None,
+        max_explicit_dim=None, epochs=50, lr=None, lr_classifier=None, optimizer="adam", batch_size=128,
         early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
         alpha_classifier=None, alpha_weights=None, class_weight="balanced", trainable=TRAINABLE,
         warm_start=False, callback=None, random_state=None, device=None, dtype="float32", verbose=False,
@@ -344,6 +349,7 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         self.parameterization = parameterization
         self.normalize = normalize
         self.standardize = standardize
+        self.center = center
         self.degree = degree
         self.levels = levels
         self.sigma = sigma
@@ -482,7 +488,7 @@ def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
     """
     check_is_fitted(dkn, "weights_")
     shared = dict(kernels=dkn.kernels, hidden=dkn.hidden, normalize=dkn.normalize,
-                  standardize=dkn.standardize, degree=dkn.degree, levels=dkn.levels,
+                  standardize=dkn.standardize, center=dkn.center, degree=dkn.degree, levels=dkn.levels,
                   sigma=dkn.sigma, dtype=dkn.dtype)
     shared.update(device=params.pop("device", dkn.device))
     for k in list(shared):

@@ -38,3 +38,14 @@ def test_networks_on_cuda_match_cpu(rng):
     m_cpu = m_gpu.to("cpu")
     assert m_cpu.module_.W.device.type == "cpu"
     assert m_cpu.score(views, y) > 0.5
+
+
+@pytest.mark.parametrize("sigma", ["std", "median", "knn"])
+def test_centred_maps_and_width_rules_on_cuda_match_cpu(rng, sigma):
+    X, Y = rng.normal(size=(64, 6)), rng.normal(size=(9, 6))
+    for cls in (PolynomialMap, RBFMap, HistogramIntersectionMap):
+        kw = {"sigma": sigma} if cls is RBFMap else {}
+        cpu = cls(center=True, normalize=True, dtype="float64", device="cpu", **kw).fit(X)
+        gpu = cls(center=True, normalize=True, dtype="float64", device="cuda", **kw).fit(X)
+        np.testing.assert_allclose(gpu.kernel(Y, X).cpu().numpy(), cpu.kernel(Y, X).numpy(), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(gpu.transform(Y).cpu().numpy(), cpu.transform(Y).numpy(), rtol=1e-9, atol=1e-9)

@@ -79,8 +79,10 @@ def test_excerpt_midi_drops_late_notes_and_clips_long_ones():
     out, full = render.excerpt_midi(_midi(notes), cut_at)
     assert full == pytest.approx(cut_at + 1.0, abs=0.01)
     pm = pretty_midi.PrettyMIDI(io.BytesIO(out))
-    got = sorted((n.pitch, round(n.end, 2)) for i in pm.instruments for n in i.notes)
-    assert got == [(60, round(cut_at, 2)), (62, round(cut_at - 0.25, 2))]
+    got = sorted((n.pitch, n.end) for i in pm.instruments for n in i.notes)
+    assert [p for p, _ in got] == [60, 62]  # the note starting after the cut is dropped
+    # ends on MIDI ticks: within a few milliseconds of the cut and of the note's own end
+    assert [e for _, e in got] == pytest.approx([cut_at, cut_at - 0.25], abs=0.005)
     assert all(i.program == 0 for i in pm.instruments)
 
 

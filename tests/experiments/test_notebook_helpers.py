@@ -51,7 +51,7 @@ def test_notebook_setup_sets_options_and_prints_the_device(rng, capsys):
     seed = int(rng.integers(1000))
     try:
         notebook_setup(device="cpu", torch_threads=1, seed=seed, precision=precision, max_colwidth=33,
-                       extra=("| seeds:", [seed]))
+                       extra=("| seeds:", [seed]), portable=False)  # MKL already ran in this process
         a = torch.rand(3)
         torch.manual_seed(seed)
         assert torch.equal(a, torch.rand(3))
@@ -59,8 +59,11 @@ def test_notebook_setup_sets_options_and_prints_the_device(rng, capsys):
         assert pd.get_option("display.max_colwidth") == 33
         assert torch.get_num_threads() == 1
         line = capsys.readouterr().out.strip()
-        assert line.endswith(f"| device: cpu | seeds: [{seed}]") and line.startswith("kmnet ")
+        assert line.startswith("kmnet ") and "| device: cpu | threads: 1 |" in line
+        assert line.endswith(f"| seeds: [{seed}]")
+        assert torch.are_deterministic_algorithms_enabled()
     finally:
         torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(False)
         pd.reset_option("display.precision")
         pd.reset_option("display.max_colwidth")

@@ -25,7 +25,7 @@ FIGURE_STYLE = {
 
 
 def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int = 2, max_colwidth: int | None = None,
-                   extra: tuple = (), **pandas_options) -> None:
+                   extra: tuple = (), portable: bool = True, **pandas_options) -> None:
     """Quiet progress-bar warnings, set threads, seed, display options and figure style; print versions.
 
     The printed line names the kmnet and torch versions and the device the notebook's models run
@@ -41,6 +41,9 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
         pinned by :func:`kmnet.reproducibility.setup`.
     seed : int, optional
         Seed of Python's, NumPy's and torch's global generators.
+    portable : bool, default True
+        Pin MKL's compatible code path (:func:`kmnet.reproducibility.setup`); must come
+        before any computation of the process.
     precision : int, default 2
         ``pandas`` display precision.
     max_colwidth : int, optional
@@ -63,7 +66,7 @@ def notebook_setup(*, device=None, torch_threads=None, seed=None, precision: int
     from ..reproducibility import setup as reproducible_setup
 
     pinned = reproducible_setup(threads=int(torch_threads) if torch_threads else None,
-                                seed=None if seed is None else int(seed))
+                                seed=None if seed is None else int(seed), portable=portable)
     pd.set_option("display.precision", int(precision))
     if max_colwidth is not None:
         pd.set_option("display.max_colwidth", int(max_colwidth))
