@@ -3,8 +3,10 @@
 The pieces of :meth:`DeepKernelMapNetwork.fit <kmnet.DeepKernelMapNetwork.fit>` that do the
 learning, as functions of the model: the loss of Eq. 6 (:func:`training_loss`), the parameter
 groups that learn (:func:`param_groups`), the optimiser with per-tensor step sizes
-(:func:`make_optimizer`), the stratified hold-out for early stopping (:func:`split_validation`)
-and the epoch loop (:func:`train`). The model's fitted state (``module_``, ``loss_curve_``,
+(:func:`make_optimizer`), the stratified hold-out for early stopping (:func:`split_validation`),
+one continuous run of epochs with one optimiser state (:class:`LearningRun`, also what
+:meth:`~kmnet.DeepKernelMapNetwork.learning_run` returns for epoch selection) and the epoch loop
+of ``fit`` built on it (:func:`train`). The model's fitted state (``module_``, ``loss_curve_``,
 ``validation_loss_``, ``best_epoch_``, ...) is set on the model, as :meth:`fit` documents.
 """
 
@@ -17,7 +19,7 @@ from tqdm.auto import tqdm
 from ._mapnet import PAPER, SHARED
 
 __all__ = ["TRAINABLE", "check_params", "training_loss", "param_groups", "make_optimizer", "split_validation",
-           "train"]
+           "LearningRun", "train"]
 
 #: the parameter groups that can learn (``trainable``)
 TRAINABLE = ("anchors", "projections", "weights", "classifier")
@@ -125,72 +127,126 @@ def split_validation(model, y_idx, gen):
     return train_rows, val
 
 
+class LearningRun:
+    """One continuous run of end-to-end learning: one optimiser and one shuffling generator for
+    as many epochs as :meth:`epoch` is called.
+
+    :meth:`DeepKernelMapNetwork.fit <kmnet.DeepKernelMapNetwork.fit>` with ``epochs=E`` is one
+    such run of ``E`` epochs; epoch selection by cross-validation
+    (:mod:`kmnet.experiments.dm2kmn_learning`) runs one per fold and scores the held-out rows
+    after every epoch, so that the selected schedule and the final fit's are the same (Adam's
+    moments are never reset in between).
+
+    Parameters
+    ----------
+    model : DeepKernelMapNetwork
+        Fitted (``module_`` exists); modified in place by every epoch.
+    views : dict of tensors-ready arrays
+        Validated training views.
+    y_idx : ndarray of int
+        Training labels as indices into ``model.classes_``.
+    gen : torch.Generator
+        Shuffles the mini-batches.
+    rows : ndarray of int, optional
+        Learn on these rows of ``views`` only (the rest may be scored with :meth:`score`).
+    """
+
+    def __init__(self, model, views, y_idx, gen, rows=None):
+        self.model = model
+        self.net = model.module_
+        self.gen = gen
+        Z_all = [z.detach() for z in model._input_reps(views)]
+        y_all = torch.as_tensor(np.asarray(y_idx), device=model.device_)
+        # class weights from all of y_idx (as the early-stopping hold-out always did)
+        self.class_weights = torch.as_tensor(model._class_weights(np.asarray(y_idx), model.class_weight),
+                                             dtype=model.dtype_, device=model.device_)
+        self.Z_all, self.y_all = Z_all, y_all
+        if rows is not None:
+            r = torch.as_tensor(np.asarray(rows, dtype=np.int64), device=model.device_)
+            self.Z, self.y = [z[r] for z in Z_all], y_all[r]
+        else:
+            self.Z, self.y = Z_all, y_all
+        self.sw = self.class_weights[self.y]
+        self.n = int(self.y.shape[0])
+        self.params = param_groups(model)
+        self.opt = make_optimizer(model, self.params) if self.params else None
+        self.bs = self.n if model.batch_size is None else max(1, min(int(model.batch_size), self.n))
+        self.epochs_done = 0
+
+    def epoch(self) -> float:
+        """One pass over the training rows (mini-batches, Eq. 6, projection); returns the loss."""
+        model, net = self.model, self.net
+        if self.opt is None:
+            return float("nan")
+        net.train()
+        for p in self.params:
+            p.requires_grad_(True)
+        order = torch.randperm(self.n, generator=self.gen).to(model.device_) if self.bs < self.n else None
+        total = 0.0
+        for s in range(0, self.n, self.bs):
+            idx = order[s : s + self.bs] if order is not None else slice(None)
+            Zb = [z[idx] for z in self.Z]
+            self.opt.zero_grad(set_to_none=True)
+            loss = training_loss(model, net(Zb), self.y[idx], self.sw[idx], self.n)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"DM2KMN training diverged at epoch {self.epochs_done} (loss {float(loss)}); lower lr"
+                )
+            loss.backward()
+            self.opt.step()
+            net.project_()
+            total += float(loss.detach()) * (len(Zb[0]) / self.n)
+        self.epochs_done += 1
+        model.loss_curve_.append(total)
+        model.n_epochs_ = len(model.loss_curve_)
+        return total
+
+    def score(self, Z, y) -> tuple[float, float]:
+        """Class-weighted cross-entropy (the data term of Eq. 6) and accuracy of input
+        representations ``Z`` with label indices ``y`` (a tensor)."""
+        with torch.no_grad():
+            logits = self.net(Z)
+            ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+            sw = self.class_weights[y]
+            return float((sw * ce).sum() / sw.sum()), float((logits.argmax(1) == y).double().mean())
+
+    def finish(self) -> None:
+        """Freeze the parameters (inference mode)."""
+        self.net.eval()
+        for p in self.net.parameters():
+            p.requires_grad_(False)
+
+
 def train(model, views, y_idx, gen, validation=None):
     """The epoch loop of end-to-end learning (mini-batches, projection, early stopping)."""
     epochs = int(model.epochs)
     net = model.module_
-    Z_all = [z.detach() for z in model._input_reps(views)]
-    y_all = torch.as_tensor(y_idx, device=model.device_)
-    cw = torch.as_tensor(model._class_weights(y_idx, model.class_weight), dtype=model.dtype_,
-                         device=model.device_)
-    sw_all = cw[y_all]
-    if epochs == 0:
+    if epochs == 0 or not any(name in model.trainable for name in TRAINABLE):
         return
-    params = param_groups(model)
-    if not params:
-        return
+    tr = va = None
+    if model.early_stopping and validation is None:
+        tr, va = split_validation(model, y_idx, gen)
+    run = LearningRun(model, views, y_idx, gen, rows=tr)
     if model.early_stopping and validation is not None:
-        Z, y_t, sw = Z_all, y_all, sw_all
         Z_val = [z.detach() for z in model._input_reps(validation[0])]
         y_val = torch.as_tensor(validation[1], device=model.device_)
-        sw_val = cw[y_val]
         model.validation_index_ = None
-        model.validation_loss_ = []
     elif model.early_stopping:
-        tr, va = split_validation(model, y_idx, gen)
-        tr_t = torch.as_tensor(tr, device=model.device_)
         va_t = torch.as_tensor(va, device=model.device_)
-        Z, y_t, sw = [z[tr_t] for z in Z_all], y_all[tr_t], sw_all[tr_t]
-        Z_val, y_val, sw_val = [z[va_t] for z in Z_all], y_all[va_t], sw_all[va_t]
+        Z_val, y_val = [z[va_t] for z in run.Z_all], run.y_all[va_t]
         model.validation_index_ = va
-        model.validation_loss_ = []
-    else:
-        Z, y_t, sw = Z_all, y_all, sw_all
-    n = y_t.shape[0]
-    opt = make_optimizer(model, params)
-    bs = n if model.batch_size is None else max(1, min(int(model.batch_size), n))
     bar = tqdm(range(epochs), disable=not model.verbose, desc="DM2KMN", leave=False)
     best, best_state, stale = np.inf, None, 0
     if model.early_stopping:  # epoch 0 (no learning) is a candidate too
-        with torch.no_grad():
-            ce = torch.nn.functional.cross_entropy(net(Z_val), y_val, reduction="none")
-            best = float((sw_val * ce).mean())
+        model.validation_loss_ = []
+        best = _weighted_ce(run, Z_val, y_val)
         best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         model.initial_validation_loss_ = best
-    net.train()
     for epoch in bar:
-        order = torch.randperm(n, generator=gen).to(model.device_) if bs < n else None
-        total = 0.0
-        for s in range(0, n, bs):
-            idx = order[s : s + bs] if order is not None else slice(None)
-            Zb = [z[idx] for z in Z]
-            opt.zero_grad(set_to_none=True)
-            loss = training_loss(model, net(Zb), y_t[idx], sw[idx], n)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"DM2KMN training diverged at epoch {epoch} (loss {float(loss)}); lower lr"
-                )
-            loss.backward()
-            opt.step()
-            net.project_()
-            total += float(loss.detach()) * (len(Zb[0]) / n)
-        model.loss_curve_.append(total)
-        model.n_epochs_ = len(model.loss_curve_)
+        total = run.epoch()
         if model.early_stopping:
             # the data term only: the penalties of Eq. 6 say nothing about generalisation
-            with torch.no_grad():
-                ce = torch.nn.functional.cross_entropy(net(Z_val), y_val, reduction="none")
-                vl = float((sw_val * ce).mean())
+            vl = _weighted_ce(run, Z_val, y_val)
             model.validation_loss_.append(vl)
             if vl < best - 1e-6:
                 best, stale = vl, 0
@@ -206,6 +262,11 @@ def train(model, views, y_idx, gen, validation=None):
         net.load_state_dict(best_state)
         losses = [model.initial_validation_loss_] + list(model.validation_loss_)
         model.best_epoch_ = int(np.argmin(losses))  # 0: learning did not help
-    net.eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
+    run.finish()
+
+
+def _weighted_ce(run, Z_val, y_val) -> float:
+    """Mean class-weighted validation cross-entropy (weights of the training classes)."""
+    with torch.no_grad():
+        ce = torch.nn.functional.cross_entropy(run.net(Z_val), y_val, reduction="none")
+        return float((run.class_weights[y_val] * ce).mean())

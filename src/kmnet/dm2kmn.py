@@ -22,7 +22,8 @@ inference costs :math:`O(M)` per sample instead of the DKN's :math:`O(N)`.
 
 Layout. This module holds the estimator, the input units and the construction from a DKN
 (:meth:`DeepKernelMapNetwork.from_dkn`, Eqs. 2-4); the torch parameters and the forward pass are in
-:mod:`kmnet._mapnet`, the end-to-end learning (Eq. 6) in :mod:`kmnet._dm2kmn_train`.
+:mod:`kmnet._mapnet`, the end-to-end learning (Eq. 6) in :mod:`kmnet._dm2kmn_train`, the softmax
+layer's transfer from SVMs and its calibration in :mod:`kmnet._dm2kmn_head`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import MultiModalClassifier, check_scores, hidden_sizes
-from ._dm2kmn_train import TRAINABLE, check_params, train
+from ._dm2kmn_head import fit_temperature, oof_svm_logits, solve_ovr_svms
+from ._dm2kmn_train import TRAINABLE, LearningRun, check_params, train
 from ._input_layer import InputLayer
 from ._linalg import CHUNK_ELEMS, nystroem_projection
 from ._mapnet import build_map_network
@@ -131,6 +133,27 @@ def _build(model, weights) -> None:
         parameterization=model.parameterization,
     )
     model.ranks_ = [list(r) for r in model.module_.ranks]
+    model.reference_norms_ = _reference_norms(model.module_, Zs)
+
+
+def _reference_norms(net, Zs) -> dict:
+    """Scales of the network as built (Eqs. 2-4), the reference of :meth:`effective_weights`.
+
+    ``inputs[q]``: :math:`\\lVert z_q(S)\\rVert_F`, the input unit's representation of the anchors;
+    ``maps[l][p]``: :math:`\\lVert\\hat\\phi^{(l)}_p(S)\\rVert_F`, unit ``p`` of layer ``l``'s map of
+    the anchors; ``projections[l][p]``: :math:`\\lVert U_p\\rVert_F`.
+    """
+    with torch.no_grad():
+        maps, Phi = [], net.layer_maps(0, net.first_layer_pre(Zs))
+        maps.append([float(v) for v in torch.linalg.vector_norm(Phi, dim=(1, 2))])
+        for l in range(1, len(net.widths)):
+            Phi = net.layer_maps(l, net.layer_pre(l, Phi))
+            maps.append([float(v) for v in torch.linalg.vector_norm(Phi, dim=(1, 2))])
+        return {
+            "inputs": [float(torch.linalg.vector_norm(z)) for z in Zs],
+            "maps": maps,
+            "projections": [[float(v) for v in torch.linalg.vector_norm(U, dim=(1, 2))] for U in net.U],
+        }
 
 
 def _initialise_random(model, views, y, rng: np.random.Generator, gen: torch.Generator):
@@ -158,7 +181,15 @@ def _initialise_random(model, views, y, rng: np.random.Generator, gen: torch.Gen
         model.module_.b.zero_()
         model.module_.project_()
     model.loss_curve_ = []
+    model.svm_C_, model.svm_class_weight_ = None, None
+    model.calibration_, model.temperature_ = None, 1.0
     return views, y_idx
+
+
+def _generator(random_state) -> torch.Generator:
+    """The shuffling generator :meth:`DeepKernelMapNetwork.fit` derives from ``random_state``."""
+    rng = np.random.default_rng(random_state)
+    return torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
 
 
 def _label_indices(model, y, n: int, *, min_classes: int, what: str) -> np.ndarray:
@@ -287,6 +318,12 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         Training indices of the anchors.
     loss_curve_ : list of float
         Training loss (Eq. 6) after every epoch.
+    calibration_, temperature_ : str, float
+        The calibration of the softmax layer (:meth:`calibrate`; ``None`` and 1 before any).
+    svm_C_ : float or None
+        The SVM ``C`` of the DKN the softmax layer was taken over from (:meth:`from_dkn`).
+    reference_norms_ : dict
+        Scales of the network as built, the reference of :meth:`effective_weights`.
 
     Examples
     --------
@@ -379,14 +416,16 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         return _input_reps(self, views)
 
     @classmethod
-    def from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
+    def from_dkn(cls, dkn, views, energy=0.99, anchors=None, *, y=None, head="svm", **params):
         r"""Build the initial DM2KMN from a trained :class:`~kmnet.DeepKernelNetwork` (Eqs. 2-4).
 
         The DKN's elementary maps and weights :math:`w` are reused; every unit's projection
         :math:`U_p` comes from the eigen-decomposition of its anchor Gram matrix (unsupervised).
         The softmax layer takes over the DKN's SVMs: :math:`W^{LR}_c=\sum_i\alpha^c_iy^c_i
         \hat\phi^{(L)}_1(x_i)` and the SVM intercepts, so that its scores approximate the DKN's
-        SVM scores with the approximate kernel. The returned model has ``warm_start=True``:
+        SVM scores with the approximate kernel. These scores are margins, not calibrated
+        log-odds: :meth:`calibrate` fits a temperature before the network is compared with
+        learned ones. The returned model has ``warm_start=True``:
         :meth:`fit` continues from these parameters (end-to-end learning, Section 3.4), and
         unless given, ``alpha_classifier`` is the SVMs' own penalty, :math:`1/(2Cn)` (a C-SVM
         minimises :math:`\lVert w\rVert^2/(2Cn)` plus the mean hinge loss), so that learning does
@@ -397,15 +436,102 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         dkn : DeepKernelNetwork
             A fitted DKN.
         views : mapping of str to array-like
-            The DKN's training views (their rows are the candidate anchors).
+            The rows the anchors are drawn from: the DKN's training views, or a part of them
+            (e.g. the training folds of a cross-validation, with ``y``).
         energy : float, default 0.99
         anchors : None, int or array of int
             All of ``views`` (default), ``M`` random landmarks, or given row indices.
+        y : array-like, optional
+            Labels of ``views``. When given, the softmax layer starts from one-vs-rest SVMs
+            solved on ``(views, y)`` with the DKN's output kernel, ``C`` and class weights
+            (the DKN's weights :math:`w` are kept), instead of the DKN's own SVMs: the network
+            then uses no label outside ``views`` except through :math:`w`.
+        head : {"svm", "random"}, default "svm"
+            ``"random"``: the paper's initialisation of the softmax layer,
+            :math:`W^{LR}\sim0.01\,\mathcal N(0,1)` and a zero bias (Section 4.2), instead of
+            the SVMs; ``alpha_classifier`` then defaults to Eq. 6's coefficient (``None``).
         **params
             Other constructor parameters (epochs, lr, ...). The kernel settings are taken from
             the DKN.
         """
-        return _from_dkn(cls, dkn, views, energy=energy, anchors=anchors, **params)
+        return _from_dkn(cls, dkn, views, energy=energy, anchors=anchors, y=y, head=head, **params)
+
+    def calibrate(self, views, y, method="temperature", *, cv=5, epochs=10):
+        """Calibrate the softmax layer on training data before any end-to-end learning; returns ``self``.
+
+        Parameters
+        ----------
+        views : mapping of str to array-like (n, d_m) or MultiView
+            Training views (those the network was built on; never held-out data).
+        y : array-like of shape (n,)
+        method : {"temperature", "head", "none"}, default "temperature"
+            ``"temperature"``: multiply :math:`W^{LR}` and the bias by one scale :math:`s>0`
+            (``temperature_`` is :math:`1/s`), fitted by minimising the class-weighted
+            cross-entropy of **out-of-fold** scores: one-vs-rest SVMs (the DKN's ``C`` and class
+            weights, kept by :meth:`from_dkn`) on the network's own output kernel of ``views``,
+            trained on ``cv - 1`` folds and scoring the remaining one, with Platt's smoothed
+            targets (in-sample scores of SVMs that fit their training samples, or separable
+            out-of-fold scores with one-hot targets, would make :math:`s` grow without bound;
+            :func:`kmnet._dm2kmn_head.fit_temperature`). Predictions do not change.
+            ``"head"``: learn the softmax layer alone for ``epochs`` epochs (the network's
+            optimiser settings and Eq. 6), everything else fixed. Predictions may change.
+            ``"none"``: nothing (records ``temperature_ = 1``).
+        cv : int, default 5
+            Folds of the out-of-fold scores (``"temperature"``).
+        epochs : int, default 10
+            Epochs of ``"head"``.
+
+        Notes
+        -----
+        Sets ``calibration_`` (the method), ``temperature_`` (the logits were divided by it;
+        1 unless ``"temperature"``) and ``calibration_loss_``: for ``"temperature"`` the
+        out-of-fold cross-entropy before and after scaling, for ``"head"`` the training loss
+        (Eq. 6) of its first and last epoch. On the piano set the SVM head is under-confident
+        by a factor of about 3 (``temperature_`` near 0.35).
+        """
+        check_is_fitted(self, "module_")
+        if method not in ("temperature", "head", "none"):
+            raise ValueError(f"calibrate: method must be 'temperature', 'head' or 'none', got {method!r}")
+        views = self._validate_predict(views)
+        n = next(iter(views.values())).shape[0]
+        y_idx = _label_indices(self, y, n, min_classes=2,
+                               what="y: class {!r} was not seen when the network was built")
+        self.temperature_ = 1.0
+        self.calibration_loss_ = (float("nan"), float("nan"))
+        if method == "temperature":
+            if getattr(self, "svm_C_", None) is None:
+                raise ValueError("calibrate: 'temperature' needs the SVM C of the DKN the network was built from "
+                                 "(from_dkn with head='svm'); use method='head' otherwise")
+            Phi = self.output_map(views).double().cpu().numpy()
+            K = Phi @ Phi.T
+            swc = None if self.svm_class_weight_ is None else self._class_weights(y_idx, self.svm_class_weight_)
+            seed = None if self.random_state is None else int(np.random.default_rng(self.random_state).integers(2**31 - 1))
+            logits = oof_svm_logits(K, y_idx, len(self.classes_), self.svm_C_, class_weights=swc, cv=int(cv),
+                                    random_state=seed)
+            scale, before, after = fit_temperature(logits, y_idx, self._class_weights(y_idx, self.class_weight))
+            with torch.no_grad():
+                self.module_.W.mul_(scale)
+                self.module_.b.mul_(scale)
+            self.temperature_ = 1.0 / scale
+            self.calibration_loss_ = (before, after)
+        elif method == "head":
+            if int(epochs) < 1:
+                raise ValueError(f"calibrate: epochs must be >= 1 for method='head', got {epochs!r}")
+            keep = {k: getattr(self, k) for k in ("trainable", "epochs", "early_stopping", "callback", "warm_start")}
+            curve = list(getattr(self, "loss_curve_", []))
+            try:
+                self.set_params(trainable=("classifier",), epochs=int(epochs), early_stopping=False, callback=None,
+                                warm_start=True)
+                self.loss_curve_ = []
+                train(self, views, y_idx, _generator(self.random_state))
+                head_curve = list(self.loss_curve_)
+            finally:
+                self.set_params(**keep)
+                self.loss_curve_ = curve
+                self.n_epochs_ = len(curve)
+            self.calibration_loss_ = (head_curve[0], head_curve[-1])
+        self.calibration_ = method
+        return self
 
     # ================================================================== learning
     def fit(self, views, y, validation=None):
@@ -429,7 +555,7 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         check_params(self)
         t0 = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
-        gen = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
+        gen = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))  # == _generator(self.random_state)
         if self.warm_start and hasattr(self, "module_"):
             views = self._validate_predict(views)
             n = next(iter(views.values())).shape[0]
@@ -440,6 +566,95 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         train(self, views, y_idx, gen, validation=_validation_data(self, validation))
         self.fit_time_ = time.perf_counter() - t0
         return self
+
+    def learning_run(self, views, y) -> LearningRun:
+        """A continuous run of end-to-end learning from the current parameters, one epoch at a time.
+
+        ``fit(views, y)`` with ``epochs=E`` and ``warm_start=True`` does exactly what ``E`` calls of
+        the run's ``epoch()`` followed by ``finish()`` do (same optimiser state, same shuffling
+        from ``random_state``); in between, ``run.score(Z, y_idx)`` measures held-out rows
+        prepared with :meth:`encode`. Epoch selection by cross-validation uses it so that the
+        selected schedule is the one the final fit runs.
+        """
+        check_is_fitted(self, "module_")
+        check_params(self)
+        views = self._validate_predict(views)
+        n = next(iter(views.values())).shape[0]
+        y_idx = _label_indices(self, y, n, min_classes=2,
+                               what="y: class {!r} was not seen when the network was built")
+        return LearningRun(self, views, y_idx, _generator(self.random_state))
+
+    def encode(self, views, y) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Input representations and label indices of labelled samples, for ``LearningRun.score``.
+
+        The input representations do not change during learning, so held-out rows are encoded
+        once.
+        """
+        check_is_fitted(self, "module_")
+        views = self._validate_predict(views)
+        n = next(iter(views.values())).shape[0]
+        y_idx = _label_indices(self, y, n, min_classes=1, what="y: class {!r} is not a training class")
+        Z = [z.detach() for z in self._input_reps(views)]
+        return Z, torch.as_tensor(y_idx, device=self.device_)
+
+    def effective_weights(self) -> list[np.ndarray]:
+        """Layer weights with the scale that anchors and projections absorbed put back on them.
+
+        In the ``"shared"`` parameterisation the pre-activation of unit :math:`p` is
+        :math:`\\sum_q w_{p,q}\\langle\\hat\\phi_q(x),A_q[i]\\rangle` with
+        :math:`\\hat\\phi_q=g(f_q)U_q` (Eqs. 2-4), so :math:`(w_{\\cdot,q},A_q)\\to(c\\,w_{\\cdot,q},A_q/c)`
+        and :math:`(w_{\\cdot,q},U_q)\\to(c\\,w_{\\cdot,q},U_q/c)` leave the network unchanged: after
+        learning, :math:`w` alone does not say how much unit :math:`q` contributes, and Eq. 18
+        computed from it is ill defined. The effective weight
+
+        .. math:: \\tilde w_{p,q}=w_{p,q}\\,\\frac{\\lVert A_q\\rVert_F}{\\lVert\\hat\\phi^0_q(S)\\rVert_F}
+            \\,\\frac{\\lVert U_q\\rVert_F}{\\lVert U^0_q\\rVert_F}
+
+        (no :math:`U` factor for input units, whose maps are fixed; superscript 0: as built from
+        the DKN) is invariant under both rescalings and equals :math:`w` before learning. In the
+        ``"paper"`` parameterisation the term is :math:`\\sqrt{w_{p,q}}\\langle\\hat\\phi_q(x),A_{p,q}[i]\\rangle`
+        and :math:`\\tilde w_{p,q}=\\sqrt{w_{p,q}}\\,\\lVert A_{p,q}\\rVert_F/\\lVert\\hat\\phi^0_q(S)\\rVert_F`
+        times the same :math:`U` factor, again :math:`w` before learning. The norms measure the
+        absorbed scale exactly; a rotation of the anchors (a change of what a unit computes, not
+        of how much) is not a scale and is not counted.
+
+        :func:`kmnet.metrics.relative_importance` uses these weights for a map network.
+
+        Returns
+        -------
+        list of ndarray
+            Like :attr:`weights_`.
+        """
+        check_is_fitted(self, "module_")
+        net, ref = self.module_, getattr(self, "reference_norms_", None)
+        if ref is None:
+            raise ValueError("effective_weights: the network has no reference norms (built by an older kmnet)")
+
+        def ratio(a, b):
+            return a / b if b > 0 else 0.0
+
+        out = []
+        with torch.no_grad():
+            for l, w in enumerate(net.w):
+                w = w.detach().double().cpu().numpy()
+                n_out, n_in = w.shape
+                eff = np.zeros_like(w)
+                if l == 0:
+                    anchors, ref_q, u = net.A0, ref["inputs"], [1.0] * n_in
+                else:
+                    anchors, ref_q = net.A[l - 1], ref["maps"][l - 1]
+                    u = [ratio(float(torch.linalg.vector_norm(net.U[l - 1][q])), ref["projections"][l - 1][q])
+                         for q in range(n_in)]
+                for q in range(n_in):
+                    if net.parameterization == "shared":  # A0[q]: (M, d_q); A[l-1][q]: (M, R)
+                        eff[:, q] = w[:, q] * ratio(float(torch.linalg.vector_norm(anchors[q])), ref_q[q]) * u[q]
+                        continue
+                    for p in range(n_out):  # A0[q]: (n_1, M, d_q); A[l-1]: (n_l, n_{l-1}, M, R)
+                        a = anchors[q][p] if l == 0 else anchors[p, q]
+                        eff[p, q] = np.sqrt(max(w[p, q], 0.0)) * ratio(float(torch.linalg.vector_norm(a)),
+                                                                      ref_q[q]) * u[q]
+                out.append(eff)
+        return out
 
     # ================================================================== inference
     @property
@@ -480,13 +695,15 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         return self._labels(self._logits(views).argmax(1))
 
 
-def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
+def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, *, y=None, head="svm", **params):
     """The initial map network (of class ``cls``) of a fitted DKN: :meth:`DeepKernelMapNetwork.from_dkn`.
 
     The DKN's kernel settings, input maps and weights are taken over, the units are projected
     on the anchors (Eqs. 2-4) and the softmax layer starts as the DKN's one-vs-rest SVMs.
     """
     check_is_fitted(dkn, "weights_")
+    if head not in ("svm", "random"):
+        raise ValueError(f"from_dkn: head must be 'svm' or 'random', got {head!r}")
     shared = dict(kernels=dkn.kernels, hidden=dkn.hidden, normalize=dkn.normalize,
                   standardize=dkn.standardize, center=dkn.center, degree=dkn.degree, levels=dkn.levels,
                   sigma=dkn.sigma, dtype=dkn.dtype)
@@ -498,7 +715,8 @@ def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
     n_fit = next(iter(dkn._validate_predict(views).values())).shape[0]
     # the softmax layer starts as the DKN's SVMs: penalise it as they were penalised
     # (C-SVM: 1/2 |w|^2 + C sum hinge  <=>  |w|^2 / (2 C n) + mean hinge)
-    params.setdefault("alpha_classifier", 1.0 / (2.0 * float(dkn.C) * n_fit))
+    if head == "svm":
+        params.setdefault("alpha_classifier", 1.0 / (2.0 * float(dkn.C) * n_fit))
     params["warm_start"] = True
     model = cls(energy=energy, anchors=anchors, **shared, **params)
     model._validate_params()
@@ -514,17 +732,36 @@ def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, **params):
     _setup_inputs(model, views, dkn.input_layer_, _anchor_indices(model.anchors, n, rng))
     weights = [torch.as_tensor(W, dtype=model.dtype_, device=model.device_) for W in dkn.weights_]
     _build(model, weights)
-    # softmax layer <- the DKN's one-vs-rest SVMs
-    with torch.no_grad():
-        phi = model.output_map(dkn.support_views_)
-        beta = torch.as_tensor(dkn.dual_coef_, dtype=model.dtype_, device=model.device_)
-        b0 = torch.as_tensor(dkn.intercept_, dtype=model.dtype_, device=model.device_)
-        Wsv = beta @ phi
-        if len(model.classes_) == 2:
-            Wsv = torch.cat([-0.5 * Wsv, 0.5 * Wsv])
-            b0 = torch.cat([-0.5 * b0, 0.5 * b0])
-        model.module_.W.copy_(Wsv)
-        model.module_.b.copy_(b0)
+    model.svm_C_ = float(dkn.C) if head == "svm" else None
+    model.svm_class_weight_ = dkn.class_weight
+    model.calibration_, model.temperature_ = None, 1.0
+    if head == "random":  # Section 4.2: W^LR ~ 0.01 N(0, 1)
+        gen = _generator(model.random_state)
+        with torch.no_grad():
+            W = model.module_.W
+            W.copy_(0.01 * torch.randn(W.shape, generator=gen, dtype=torch.float64).to(W))
+            model.module_.b.zero_()
+            model.module_.project_()
+    else:  # softmax layer <- one-vs-rest SVMs (the DKN's, or solved on (views, y))
+        if y is None:
+            sv_views, beta, b0 = dkn.support_views_, dkn.dual_coef_, dkn.intercept_
+        else:
+            y_idx = _label_indices(model, y, n, min_classes=2, what="y: class {!r} is not a class of the DKN")
+            K = dkn.output_kernel(views).double().cpu().numpy()
+            K = 0.5 * (K + K.T)
+            sw = None if dkn.class_weight is None else model._class_weights(y_idx, dkn.class_weight)[y_idx]
+            beta, b0 = solve_ovr_svms(K, y_idx, len(model.classes_), float(dkn.C), sw)
+            sv_views = views
+        with torch.no_grad():
+            phi = model.output_map(sv_views)
+            beta = torch.as_tensor(beta, dtype=model.dtype_, device=model.device_)
+            b0 = torch.as_tensor(b0, dtype=model.dtype_, device=model.device_)
+            Wsv = beta @ phi
+            if len(model.classes_) == 2:
+                Wsv = torch.cat([-0.5 * Wsv, 0.5 * Wsv])
+                b0 = torch.cat([-0.5 * b0, 0.5 * b0])
+            model.module_.W.copy_(Wsv)
+            model.module_.b.copy_(b0)
     model.loss_curve_ = []
     model.dkn_weights_ = [np.array(W) for W in dkn.weights_]
     if hasattr(dkn, "feature_names_in_"):

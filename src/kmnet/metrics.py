@@ -76,7 +76,8 @@ def _ri_from_weights(weights: Sequence[np.ndarray]) -> np.ndarray:
     return imp / total * 100.0
 
 
-def relative_importance(model_or_weights, unit_names: Sequence[str] | None = None) -> pd.DataFrame:
+def relative_importance(model_or_weights, unit_names: Sequence[str] | None = None, *,
+                        effective: bool = True) -> pd.DataFrame:
     """Relative importance of every input unit for the output unit, in % (Eq. 18).
 
     .. math:: \\mathrm{RI}_q=\\frac{\\sum_p w^{(1)}_{q,p}w^{(2)}_{p,o}/\\sum_k w^{(1)}_{k,p}}
@@ -88,13 +89,22 @@ def relative_importance(model_or_weights, unit_names: Sequence[str] | None = Non
         A fitted network (its ``weights_`` and ``unit_names_`` are used) or the weight matrices.
     unit_names : sequence of str, optional
         Input unit names when weights are given (default ``unit0, unit1, ...``).
+    effective : bool, default True
+        For a map network, use its
+        :meth:`~kmnet.DeepKernelMapNetwork.effective_weights` (the weights with the scale that
+        learning moved into the anchors and projections put back; equal to ``weights_`` before
+        learning). With ``False``, the raw ``weights_``, which after learning depend on an
+        arbitrary split of scale between :math:`w` and the anchors.
 
     Returns
     -------
     DataFrame indexed by input unit (``"audio:hi"``, ...) with columns ``modality``, ``kernel``
     and ``ri`` (%, summing to 100).
     """
-    if hasattr(model_or_weights, "weights_"):
+    if effective and hasattr(model_or_weights, "effective_weights"):
+        weights = model_or_weights.effective_weights()
+        names = list(model_or_weights.unit_names_) if unit_names is None else list(unit_names)
+    elif hasattr(model_or_weights, "weights_"):
         weights = model_or_weights.weights_
         names = list(model_or_weights.unit_names_) if unit_names is None else list(unit_names)
     else:

@@ -98,8 +98,7 @@ def accuracy(est, X, y):
 
 
 # ------------------------------------------------------------------------------ learning
-def test_mlp_learns_single_view_and_is_blind_to_the_other():
-    rng = np.random.default_rng()
+def test_mlp_learns_single_view_and_is_blind_to_the_other(rng):
     Xtr, ytr = vector_data(240, rng, signal="text")
     Xte, yte = vector_data(240, rng, signal="text")
     clf = MLPClassifier(view="text", hidden_layer_sizes=(32,), **FAST).fit(Xtr, ytr)
@@ -127,8 +126,7 @@ MULTI = {
 
 
 @pytest.mark.parametrize("name", sorted(MULTI))
-def test_multimodal_classifiers_need_and_use_both_views(name):
-    rng = np.random.default_rng()
+def test_multimodal_classifiers_need_and_use_both_views(name, rng):
     Xtr, ytr = vector_data(300, rng, signal="both")
     Xte, yte = vector_data(300, rng, signal="both")
     clf = MULTI[name]().fit(Xtr, ytr)
@@ -145,9 +143,8 @@ def test_multimodal_classifiers_need_and_use_both_views(name):
         np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(Xte))
 
 
-def test_single_views_alone_stay_near_two_thirds():
+def test_single_views_alone_stay_near_two_thirds(rng):
     """The 'both' problem really needs both views: each one alone is far below the fused 0.85."""
-    rng = np.random.default_rng()
     Xtr, ytr = vector_data(240, rng, signal="both")
     Xte, yte = vector_data(300, rng, signal="both")
     for v in ("audio", "text"):
@@ -156,8 +153,7 @@ def test_single_views_alone_stay_near_two_thirds():
 
 
 @pytest.mark.parametrize("kernel", ["hi", "linear", "polynomial", "rbf"])
-def test_kernel_svc_single_view(kernel):
-    rng = np.random.default_rng()
+def test_kernel_svc_single_view(kernel, rng):
     Xtr, ytr = vector_data(150, rng, signal="audio", d_audio=6)
     Xte, yte = vector_data(150, rng, signal="audio", d_audio=6)
     # raw features: centring would hide the +3 shifts from the homogeneous <x, x'>^2 kernel,
@@ -167,8 +163,7 @@ def test_kernel_svc_single_view(kernel):
     assert accuracy(clf, Xte, yte) > 0.8
 
 
-def test_kernel_svc_linear_matches_sklearn_linear_svc():
-    rng = np.random.default_rng()
+def test_kernel_svc_linear_matches_sklearn_linear_svc(rng):
     Xtr, ytr = vector_data(120, rng, signal="audio")
     Xte, _ = vector_data(60, rng, signal="audio")
     ours = KernelSVC("linear", view="audio", standardize=True, normalize=False, probability=False).fit(Xtr, ytr)
@@ -177,8 +172,7 @@ def test_kernel_svc_linear_matches_sklearn_linear_svc():
     assert not hasattr(ours, "predict_proba")
 
 
-def test_cnn_learns_band_images_flat_or_3d_identically():
-    rng = np.random.default_rng()
+def test_cnn_learns_band_images_flat_or_3d_identically(rng):
     img, y = image_data(150, rng)
     img_te, y_te = image_data(150, rng)
     kw = dict(channels=(4, 8), hidden=16, max_epochs=40, random_state=int(rng.integers(1 << 30)))
@@ -191,8 +185,7 @@ def test_cnn_learns_band_images_flat_or_3d_identically():
     )
 
 
-def test_cnn_bow_fuses_image_and_bag_of_words():
-    rng = np.random.default_rng()
+def test_cnn_bow_fuses_image_and_bag_of_words(rng):
     img, y = image_data(180, rng, classes_in_image=False)  # the image tells class 0 only
     img_te, y_te = image_data(180, rng, classes_in_image=False)
     bow, bow_te = bag_of_words(texts_for(y, rng), texts_for(y_te, rng), vocabulary_size=60)
@@ -201,8 +194,7 @@ def test_cnn_bow_fuses_image_and_bag_of_words():
     assert accuracy(clf, {"image": img_te, "bow": bow_te}, y_te) > 0.85
 
 
-def test_bag_of_words_fits_the_vocabulary_on_training_texts_only():
-    rng = np.random.default_rng()
+def test_bag_of_words_fits_the_vocabulary_on_training_texts_only(rng):
     train = [" ".join(f"w{j}" for j in rng.integers(0, 30, 12)) for _ in range(20)]
     test = ["unseenword w1 w1", "w2 another_unseen"]
     tr, te = bag_of_words(train, test, weighting="count", vocabulary_size=1000)
@@ -224,8 +216,7 @@ def test_bag_of_words_fits_the_vocabulary_on_training_texts_only():
 
 # ------------------------------------------------------------------------------ fusion weights
 @pytest.mark.parametrize("cls", [LateFusionClassifier, HybridFusionClassifier])
-def test_fusion_weights_are_convex_and_shun_a_useless_view(cls):
-    rng = np.random.default_rng()
+def test_fusion_weights_are_convex_and_shun_a_useless_view(cls, rng):
     # audio carries the class; text is 60-d noise on which the logistic member overfits, so
     # any weight on it costs held-out accuracy
     Xtr, ytr = vector_data(240, rng, signal="audio", d_text=60)
@@ -239,9 +230,8 @@ def test_fusion_weights_are_convex_and_shun_a_useless_view(cls):
     assert clf.validation_accuracy_ >= max(clf.validation_member_accuracy_.values()) - 1e-12
 
 
-def test_late_fusion_weights_are_the_best_on_held_out_training_rows():
+def test_late_fusion_weights_are_the_best_on_held_out_training_rows(rng):
     """Recompute the weight search by hand from the training data alone: same grid scores."""
-    rng = np.random.default_rng()
     X, y = vector_data(200, rng, signal="both")
     clf = LateFusionClassifier(base="logistic", weight_step=0.1, C=0.5).fit(X, y)
     val = clf.validation_indices_
@@ -265,8 +255,7 @@ def _fit_raises(est, X, y, match):
         est.fit(X, y)
 
 
-def test_bad_input_raises_value_errors_naming_the_problem():
-    rng = np.random.default_rng()
+def test_bad_input_raises_value_errors_naming_the_problem(rng):
     X, y = vector_data(60, rng)
     img, yi = image_data(60, rng)
     # missing view
@@ -311,8 +300,7 @@ def test_bad_input_raises_value_errors_naming_the_problem():
 
 
 # ------------------------------------------------------------------------------ reproducibility
-def test_fixed_random_state_reproduces_and_leaves_global_rng_alone():
-    rng = np.random.default_rng()
+def test_fixed_random_state_reproduces_and_leaves_global_rng_alone(rng):
     X, y = vector_data(120, rng)
     seed = int(rng.integers(1 << 30))
     state = torch.random.get_rng_state()
@@ -357,8 +345,7 @@ def test_get_set_params_and_clone(name):
         assert getattr(twin, k) is v or getattr(twin, k) == v
 
 
-def test_cross_val_score_and_grid_search_on_multiview():
-    rng = np.random.default_rng()
+def test_cross_val_score_and_grid_search_on_multiview(rng):
     X, y = vector_data(240, rng, signal="both")
     img, _ = image_data(240, rng)
     mv = MultiView({**X, "image": img})  # extra views are ignored by those that do not read them
@@ -374,8 +361,7 @@ def test_cross_val_score_and_grid_search_on_multiview():
     assert gs.best_params_["C"] in (0.01, 1.0) and gs.score(mv, y) > 0.8
 
 
-def test_tuned_baselines_grid_search_single_view():
-    rng = np.random.default_rng()
+def test_tuned_baselines_grid_search_single_view(rng):
     Xtr, ytr = vector_data(150, rng, signal="audio", d_audio=8)
     Xte, yte = vector_data(150, rng, signal="audio", d_audio=8)
     searches = tuned_baselines(int(rng.integers(1 << 30)), view="audio", cv=3)
@@ -388,8 +374,7 @@ def test_tuned_baselines_grid_search_single_view():
     assert plain.score(Xte["audio"], yte) > 0.8
 
 
-def test_class_weight_balanced_on_imbalanced_labels():
-    rng = np.random.default_rng()
+def test_class_weight_balanced_on_imbalanced_labels(rng):
     X, y = vector_data(300, rng, signal="text")
     keep = np.r_[np.flatnonzero(y != "romantic"), np.flatnonzero(y == "romantic")[:15]]
     Xi = {k: v[keep] for k, v in X.items()}
@@ -402,8 +387,7 @@ def test_class_weight_balanced_on_imbalanced_labels():
 # ------------------------------------------------------------------------------ GPU
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_gpu_training_matches_cpu_quality():
-    rng = np.random.default_rng()
+def test_gpu_training_matches_cpu_quality(rng):
     Xtr, ytr = vector_data(240, rng, signal="both")
     Xte, yte = vector_data(240, rng, signal="both")
     img, yi = image_data(150, rng)

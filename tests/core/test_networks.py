@@ -77,9 +77,8 @@ def test_learning_lowers_the_training_loss(rng):
     views, y = make_views(rng, n=120, n_classes=3, noise=1.5)
     dkn = DeepKernelNetwork(hidden=4, max_iter=3).fit(views, y)
     dm = DeepKernelMapNetwork.from_dkn(dkn, views, epochs=0)
-    dm.fit(views, y)  # epochs=0: calibrates the transferred head only
-    before = dm.loss_curve_
-    assert before == []
+    dm.fit(views, y)  # epochs=0: no learning step (calibration is DeepKernelMapNetwork.calibrate)
+    assert dm.loss_curve_ == []
     dm.set_params(epochs=30)
     dm.fit(views, y)
     curve = np.asarray(dm.loss_curve_)

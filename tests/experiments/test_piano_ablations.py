@@ -25,8 +25,8 @@ def test_elementary_kernel_svms_matches_kernel_svc(rng):
     assert list(zip(table["feature"], table["kernel"])) == [
         (f, k) for f in ("audio", "text") for k in ("linear", "polynomial", "rbf", "hi")]
     assert table["C"].isin(grid).all()
-    assert ((table["accuracy"] >= 0) & (table["accuracy"] <= 1)).all()
-    assert (table["accuracy"] > 0.5).all()  # separable classes, chance is about 1/3
+    # separable classes: every kernel clears chance (about 1/3) by a margin on the held-out third
+    assert (table["accuracy"] > 0.5).all(), table[["feature", "kernel", "accuracy"]]
     # each row is KernelSVC with the chosen C
     for row in table.sample(3, random_state=int(rng.integers(1000))).itertuples():
         ref = KernelSVC(kernel=row.kernel, view=row.feature, C=row.C, class_weight="balanced",

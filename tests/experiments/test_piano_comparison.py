@@ -1,5 +1,7 @@
 """Table 5 methods (kmnet.experiments.piano_comparison) and the precomputed-counts BOW view (multimodal_comparison)."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,16 +15,14 @@ from kmnet.experiments import piano_comparison as pc
 from kmnet.baselines import DCNClassifier
 from kmnet.datasets.piano.features import PianoFeatures
 from kmnet.datasets.splits import fixed_splits
-from kmnet.experiments.paper import paper_table
 from kmnet.experiments.protocols import run_protocol
 from kmnet.experiments.views import piano_views
 from kmnet.views import MultiView
 
-rng = np.random.default_rng()
 PERIODS = ["Baroque", "Classical", "Modern", "Romantic"]
 
 
-def _features(n=96, vocab=30, shape=(16, 32)):
+def _features(rng, n=96, vocab=30, shape=(16, 32)):
     y = rng.choice(PERIODS, n)
     codes = np.searchsorted(PERIODS, y)
     counts = rng.poisson(0.5, size=(n, vocab))
@@ -41,8 +41,8 @@ def _features(n=96, vocab=30, shape=(16, 32)):
     return PianoFeatures(man, arrays, {})
 
 
-def test_piano_views_shapes_and_split():
-    F = _features()
+def test_piano_views_shapes_and_split(rng):
+    F = _features(rng)
     views, y, tr, te, shape = piano_views(F)
     n = len(F)
     assert sorted(views) == ["audio", "bow_counts", "image", "text"]
@@ -56,8 +56,8 @@ def test_piano_views_shapes_and_split():
         piano_views(bad)
 
 
-def test_counts_tfidf_view_fits_idf_on_training_rows_only():
-    F = _features()
+def test_counts_tfidf_view_fits_idf_on_training_rows_only(rng):
+    F = _features(rng, 160)
     views, y, tr, te, _ = piano_views(F)
     X = MultiView({"audio": views["audio"], "bow_counts": views["bow_counts"]})
     clf = mmc.CountsTfidfView(DCNClassifier(text_view="bow", depth=1, width=16, max_epochs=60, random_state=1),
@@ -69,13 +69,15 @@ def test_counts_tfidf_view_fits_idf_on_training_rows_only():
     assert not np.allclose(clf.transformer_.idf_, full.idf_)  # the test rows did not enter
     proba = clf.predict_proba(X[te])
     assert proba.shape == (len(te), len(clf.classes_)) and np.allclose(proba.sum(1), 1.0)
-    assert clf.score(X[tr], y[tr]) > 0.6  # the telling tokens separate the periods
+    # the telling tokens separate the periods: on held-out pieces (about 55 of them) the fused
+    # model clears chance (1/4) by a wide margin (0.59-0.94 over twenty seeds)
+    assert clf.score(X[te], y[te]) > 0.45
     c = clone(clf)
     assert c.get_params()["estimator__width"] == 16 and not hasattr(c, "estimator_")
 
 
-def test_counts_tfidf_view_errors():
-    F = _features(40)
+def test_counts_tfidf_view_errors(rng):
+    F = _features(rng, 40)
     views, y, tr, te, _ = piano_views(F)
     clf = mmc.CountsTfidfView(DCNClassifier(text_view="bow", max_epochs=2))
     with pytest.raises(ValueError, match="counts view 'bow_counts' is missing"):
@@ -100,14 +102,15 @@ def test_multimodal_methods_bow_counts_option_is_backwards_compatible():
         m.name for m in new if "BOW" not in m.name]
 
 
-def test_piano_methods_order_and_table5_on_synthetic_data():
+def test_piano_methods_order_and_table5_on_synthetic_data(rng):
     torch.set_num_threads(1)
-    F = _features(120)
+    F = _features(rng, 160)
     views, y, tr, te, shape = piano_views(F)
     methods = pc.piano_methods(image_shape=shape, hi_C=(1.0, 10.0), cnn_epochs=5,
                                cnn_params={"input_pool": (1, 1), "channels": (4, 8)}, mlp_epochs=10,
                                dkn_C=(1.0, 10.0), dkn_hidden=4, dkn_max_iter=3, dm2kmn_anchors=30,
-                               dm2kmn_max_epochs=4, dm2kmn_check_every=2, dm2kmn_patience=1)
+                               dm2kmn_max_epochs=2, dm2kmn_check_every=1, dm2kmn_patience=1,
+                               dm2kmn_params={"fold_dkn": "reuse"})
     assert [m.name for m in methods] == list(pc.TABLE5_ORDER)
     with pytest.raises(ValueError, match="fixed by the piano views"):
         pc.piano_methods(image_shape=shape, bow_counts="x")
@@ -116,20 +119,27 @@ def test_piano_methods_order_and_table5_on_synthetic_data():
     assert (res.runs["status"] == "ok").all() and len(res.runs) == 2 * len(methods)
     t = pc.table5(res)
     assert list(t["method"]) == list(pc.TABLE5_ORDER) and (t["runs"] == 2).all()
-    paper = paper_table("table5")
-    assert np.allclose(t["paper_value"].to_numpy(), paper["paper_mean"].to_numpy())
-    assert list(t["modality"]) == list(paper["modality"])
     ti = t.set_index("method")
-    assert np.isfinite(ti.loc[[M.INITIAL_DM2KMN, M.LEARNED_DM2KMN], "re"]).all()
-    assert ti.loc[M.INITIAL_DM2KMN, "paper_re"] == paper.loc[12, "paper_re"]
-    assert np.isnan(ti.loc[M.DKN, "re"]) and (t["forward_s"] > 0).all()
-    acc = res.runs.groupby("method")["accuracy"].mean() * 100
-    np.testing.assert_allclose(ti.loc[acc.index, "mean"], acc)
-    # the period-telling tokens and audio make the bag-of-words and fusion methods learn something
-    assert ti.loc[M.CNN_BOW, "mean"] > 100 / 3 and ti.loc[M.DKN, "mean"] > 100 / 3
+    # the paper's values (METHOD.md Section 8, Table 5) sit beside ours, row by row
+    paper = {M.AUDIO_HI: 71.60, M.TEXT_MLP: 83.12, M.DCN: 83.98, M.HYBRID: 86.93, M.DKN: 85.11,
+             M.INITIAL_DM2KMN: 83.03, M.LEARNED_DM2KMN: 88.74}
+    for name, value in paper.items():
+        assert ti.loc[name, "paper_value"] == value, name
+    assert ti.loc[M.INITIAL_DM2KMN, "paper_re"] == 0.820 and ti.loc[M.LEARNED_DM2KMN, "paper_re"] == 3.051
+    assert ti.loc[M.TEXT_DKN, "modality"] == "Text" and ti.loc[M.DKN, "modality"] == "Both"
+    assert np.isnan(ti.loc[M.DKN, "re"]) and np.isfinite(ti.loc[[M.INITIAL_DM2KMN, M.LEARNED_DM2KMN], "re"]).all()
+    # reference: accuracies recomputed from the test predictions, mean and std over the runs
+    p = res.predictions.assign(ok=lambda d: d["y_true"] == d["y_pred"])
+    per_run = p.groupby(["method", "run"])["ok"].mean().unstack() * 100
+    np.testing.assert_allclose(ti.loc[per_run.index, "mean"], per_run.mean(axis=1))
+    np.testing.assert_allclose(ti.loc[per_run.index, "std"], per_run.std(axis=1, ddof=1))
+    # the period-telling tokens, audio and text shifts separate the periods (chance 1/4)
+    print(ti["mean"].round(1).to_dict())
+    for name in (M.CNN_BOW, M.DKN, M.LEARNED_DM2KMN):
+        assert ti.loc[name, "mean"] > 55.0, name
 
 
-def test_order_differences_finds_exactly_the_reversed_pairs():
+def test_order_differences_finds_exactly_the_reversed_pairs(rng):
     k = 6
     paper = rng.permutation(np.arange(k) * 5.0 + 50)
     ours = paper + rng.normal(0, 6, k)
@@ -143,12 +153,12 @@ def test_order_differences_finds_exactly_the_reversed_pairs():
         pc.order_differences(t.drop(columns="paper_value"))
 
 
-def test_re_during_learning_starts_at_the_initial_re():
+def test_re_during_learning_follows_one_continuous_run(rng):
     from kmnet import DeepKernelMapNetwork, DeepKernelNetwork
     from kmnet.metrics import relative_error
 
     torch.set_num_threads(1)
-    F = _features(60)
+    F = _features(rng, 60)
     views, y, tr, te, _ = piano_views(F)
     X = MultiView({"audio": views["audio"][tr], "text": views["text"][tr]})
     dkn = DeepKernelNetwork(hidden=4, max_iter=3, random_state=int(rng.integers(100))).fit(X, y[tr])
@@ -157,7 +167,13 @@ def test_re_during_learning_starts_at_the_initial_re():
     curve = pc.re_during_learning(net, dkn, X, y[tr], epochs=4, check_every=2, X_eval=Xe, y_eval=y[te], seed=1)
     assert list(curve["epoch"]) == [0, 2, 4]
     assert curve.loc[0, "re"] == pytest.approx(relative_error(net.output_kernel(X), dkn.output_kernel(X)))
-    assert curve[["train_accuracy", "eval_accuracy"]].stack().between(0, 100).all()
+    # reference: the network fitted for 2 and 4 epochs in one fit each (the trace is one run)
+    for e in (2, 4):
+        ref = copy.deepcopy(net).set_params(epochs=e, random_state=1).fit(X, y[tr])
+        row = curve.set_index("epoch").loc[e]
+        assert row["re"] == pytest.approx(relative_error(ref.output_kernel(X), dkn.output_kernel(X)), rel=1e-5)
+        assert row["eval_accuracy"] == pytest.approx(100 * np.mean(ref.predict(Xe) == y[te]))
+        assert row["train_loss"] == pytest.approx(ref.loss_curve_[-1], rel=1e-5)
     assert curve["re"].iloc[-1] != curve["re"].iloc[0]  # learning moves the map network
     assert net.epochs == DeepKernelMapNetwork.from_dkn(dkn, X, random_state=0).epochs  # not modified
     with pytest.raises(ValueError, match="both X_eval and y_eval"):

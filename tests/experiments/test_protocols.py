@@ -1,5 +1,6 @@
 """kmnet.experiments.protocols: selection parts, the runner, and the kernel-network recipes."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -7,11 +8,14 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold, cross_val_score
 from sklearn.preprocessing import MinMaxScaler
+from sklearn.svm import SVC
 
 from kmnet import DeepKernelMapNetwork, DeepKernelNetwork, MultiView
 from kmnet.datasets.splits import Split, fixed_splits, random_splits
+from kmnet.metrics import relative_error
 from kmnet.experiments.protocols import (
     Method,
     dkn_method,
@@ -28,7 +32,9 @@ def _data(rng, n=120, n_classes=3, shift=2.0):
     y = np.repeat(np.array(["a", "b", "c"][:n_classes]), n // n_classes)
     rng.shuffle(y)
     idx = np.searchsorted(np.unique(y), y)
-    centers = rng.normal(size=(n_classes, 5)) * shift
+    # class centres on random orthonormal directions: pairwise distance shift * sqrt(2) * 2
+    Q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    centers = 2.0 * shift * Q[:n_classes]
     views = {"one": centers[idx] + rng.normal(size=(n, 5)),
              "two": rng.normal(size=(n, 3)) + 0.5 * idx[:, None]}
     return views, y
@@ -137,22 +143,29 @@ def test_run_protocol_bad_input(rng):
 
 # ---------------------------------------------------------------------- kernel networks
 def test_select_svm_c_returns_a_grid_value(rng):
-    views, y = _data(rng, n=60)
+    views, y = _data(rng, n=90)
     grid = sorted(rng.choice([0.01, 0.1, 1.0, 10.0, 100.0], 3, replace=False).tolist())
-    c, scores = select_svm_c(DeepKernelNetwork(hidden=2, random_state=0), views, y, 3, grid=grid)
+    folds = StratifiedKFold(3, shuffle=True, random_state=int(rng.integers(1000)))
+    c, scores = select_svm_c(DeepKernelNetwork(hidden=2, random_state=0), views, y, folds, grid=grid)
     assert c in grid and list(scores["C"]) == grid
-    assert scores["cv_accuracy"].between(0, 1).all()
     assert c == scores.loc[scores["cv_accuracy"].idxmax(), "C"]
+    # reference: cross-validated SVMs on the output kernel of the DKN's initial weights
+    K = DeepKernelNetwork(hidden=2, random_state=0, max_iter=0).fit(views, y).output_kernel(views).double().numpy()
+    K = 0.5 * (K + K.T)
+    ref = [cross_val_score(SVC(kernel="precomputed", C=g), K, y, cv=folds).mean() for g in grid]
+    np.testing.assert_allclose(scores["cv_accuracy"], ref)
+    assert scores["cv_accuracy"].max() > 0.7  # three separated classes: chance is 1/3
     with pytest.raises(ValueError, match="positive"):
         select_svm_c(DeepKernelNetwork(), views, y, 3, grid=[0.0, 1.0])
 
 
-def test_train_with_validation_keeps_the_best_check(rng):
+def test_train_with_validation_keeps_the_best_check_of_one_run(rng):
     views, y = _data(rng, n=90, shift=0.5)
     X = MultiView(views)
     tr, va = np.arange(60), np.arange(60, 90)
     dkn = DeepKernelNetwork(hidden=2, max_iter=2, random_state=0).fit(X[tr], y[tr])
-    net = DeepKernelMapNetwork.from_dkn(dkn, X[tr], random_state=0)
+    net = DeepKernelMapNetwork.from_dkn(dkn, X[tr], random_state=int(rng.integers(1000))).calibrate(X[tr], y[tr])
+    start = copy.deepcopy(net)
     best, curve = train_with_validation(net, X, y, tr, va, max_epochs=6, check_every=2, patience=5,
                                         monitor=lambda m: {"n_epochs": len(m.loss_curve_)})
     assert list(curve["epoch"]) == [0, 2, 4, 6] and curve["best"].sum() == 1
@@ -161,8 +174,11 @@ def test_train_with_validation_keeps_the_best_check(rng):
     # the kept check is the best one, up to the tolerance (1e-4) that an improvement must exceed
     assert row["val_loss"] <= curve["val_loss"].min() + 1e-4
     assert (curve["val_loss"].iloc[: int(row.name)] > row["val_loss"]).all()
-    assert abs(best.score(X[va], y[va]) - row["val_accuracy"]) < 1e-12
-    assert curve[["train_ce", "val_loss"]].ge(0).all().all() and curve["train_accuracy"].between(0, 1).all()
+    # reference: the same network fitted for that many epochs in one fit (one continuous run)
+    ref = copy.deepcopy(start).set_params(epochs=int(row["epoch"])).fit(X[tr], y[tr])
+    np.testing.assert_allclose(best.predict_proba(X[va]), ref.predict_proba(X[va]), rtol=1e-5, atol=1e-7)
+    assert row["val_loss"] == pytest.approx(log_loss(y[va], ref.predict_proba(X[va]), labels=ref.classes_), rel=1e-5)
+    assert row["val_accuracy"] == pytest.approx(ref.score(X[va], y[va]))
     with pytest.raises(ValueError, match="warm_start"):
         train_with_validation(DeepKernelMapNetwork(), X, y, tr, va)
     with pytest.raises(ValueError, match="overlap"):
@@ -174,29 +190,44 @@ def test_train_with_validation_keeps_the_best_check(rng):
 
 
 def test_dkn_and_dm2kmn_methods_in_a_protocol(rng):
-    views, y = _data(rng, n=90)
+    views, y = _data(rng, n=150)
     methods = [dkn_method("DKN", views=["one"], C=(1.0, 10.0), max_iter=2)]
-    methods += dm2kmn_methods(dkn="DKN", views=["one"], max_epochs=4, check_every=2, patience=1)
+    methods += dm2kmn_methods(dkn="DKN", views=["one"], max_epochs=3, patience=2, folds=3, fold_dkn="reuse")
+    split = random_splits(y, seeds=(int(rng.integers(1000)),))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing may fail silently
-        res = run_protocol(methods, views, y, random_splits(y, seeds=(int(rng.integers(1000)),)),
-                           keep_models=True, preprocess=MinMaxScaler)
+        res = run_protocol(methods, views, y, split, keep_models=True, preprocess=MinMaxScaler)
     runs = res.runs.set_index("method")
     assert (runs["status"] == "ok").all()
     assert runs.loc["DKN", "C"] in (1.0, 10.0)
     dkn = res.models[("random", 0, "DKN")]
     assert dkn.weights_[0].shape == (8, 4)  # "twice the input units": 4 kernels -> 8 hidden units
-    assert runs.loc["initial DM2KMN", "epochs"] == 0 and runs.loc["learned DM2KMN", "epochs"] in (0, 2, 4)
-    assert 0 <= runs.loc["initial DM2KMN", "re"] < 5.0
-    assert not np.isnan(runs.loc["learned DM2KMN", "re"])
-    curve = res.info[("random", 0, "learned DM2KMN")]["curve"]
-    # selection ran on the train rows of ctx.validation only (85% of 63 training rows)
-    assert isinstance(curve, pd.DataFrame) and curve["epoch"].iloc[0] == 0
+    initial = res.models[("random", 0, "initial DM2KMN")]
     learned = res.models[("random", 0, "learned DM2KMN")]
+    E = int(runs.loc["learned DM2KMN", "epochs"])
+    assert runs.loc["initial DM2KMN", "epochs"] == 0 and 0 <= E <= 3
+    # the initial network is calibrated on the fit rows: a temperature, the same predictions
+    assert initial.calibration_ == "temperature" and runs.loc["initial DM2KMN", "temperature"] == initial.temperature_
+    # references recomputed from the fitted models on the fit rows
+    fit_rows = split[0].fit_index
+    X_fit = MultiView({"one": MinMaxScaler().fit(views["one"][fit_rows]).transform(views["one"][fit_rows])})
+    K = dkn.output_kernel(X_fit)
+    for name, model in (("initial DM2KMN", initial), ("learned DM2KMN", learned)):
+        assert runs.loc[name, "re"] == pytest.approx(relative_error(model.output_kernel(X_fit), K), rel=1e-6)
+    # the learned network is the calibrated initial one fitted E epochs in one run
+    ref = copy.deepcopy(initial).set_params(epochs=E).fit(X_fit, y[fit_rows])
+    np.testing.assert_allclose(learned.decision_function(X_fit), ref.decision_function(X_fit), rtol=1e-5, atol=1e-6)
     assert len(learned.anchor_index_) == runs.loc["learned DM2KMN", "n_fit"]
-    assert len(learned.loss_curve_) == runs.loc["learned DM2KMN", "epochs"]
+    curve = res.info[("random", 0, "learned DM2KMN")]["curve"]
+    per_fold = res.info[("random", 0, "learned DM2KMN")]["per_fold"]
+    assert curve["epoch"].iloc[0] == 0 and curve.loc[curve["best"], "epoch"].iloc[0] == E
+    assert sorted(per_fold["fold"].unique()) == [0, 1, 2]  # folds=3 stratified folds of the fit rows
+    # three separated classes (chance 1/3): both networks must clear it on the test rows
+    assert runs.loc["initial DM2KMN", "accuracy"] > 0.7 and runs.loc["learned DM2KMN", "accuracy"] > 0.7
     with pytest.raises(ValueError, match="max_epochs"):
         dm2kmn_methods(epochs=3)
+    with pytest.raises(ValueError, match="folds"):
+        dm2kmn_methods(folds=1)
     with pytest.raises(ValueError, match="twice"):
         run_protocol([dkn_method("D", hidden="double", C=1.0)], views, y, random_splits(y, seeds=(0,)),
                      errors="raise")

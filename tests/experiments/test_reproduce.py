@@ -65,3 +65,17 @@ def test_missing_new_and_reshaped_tables(tmp_path, capsys):
 def test_bad_folders_raise(tmp_path):
     with pytest.raises(ValueError, match="committed_dir"):
         compare_results(tmp_path / "nope", tmp_path)
+
+
+def test_empty_cells_agree_in_frames_read_with_nan(rng):
+    from kmnet.experiments.reproduce import compare_tables
+
+    x = rng.normal(size=5)
+    x[rng.integers(5)] = np.nan
+    a = pd.DataFrame({"acc": x, "fit_s": rng.uniform(size=5)})
+    b = pd.DataFrame({"acc": x.copy(), "fit_s": rng.uniform(size=5)})
+    assert compare_tables(a, b).empty
+    i = int(np.flatnonzero(~np.isnan(x))[0])
+    b.loc[i, "acc"] = np.nan
+    diff = compare_tables(a, b)
+    assert list(diff["row"]) == [i] and diff.at[0, "fresh"] == ""

@@ -6,6 +6,8 @@ module                              what it holds
 ==================================  =================================================================
 :mod:`.protocols`                   fit methods on splits, score and time the test part once; the
                                     DKN / DM2KMN recipes with training-only model selection
+:mod:`.dm2kmn_learning`             the DM2KMN's calibration, epochs by cross-validation, final fit;
+                                    the parameter-group ablation and the paper's setting
 :mod:`.method_names`                the names of the compared methods (rows of Tables 5 and 6)
 :mod:`.views`                       each data set's views as the comparisons read them
 :mod:`.paper`                       the paper's published numbers (Tables 1-6, A1, Figure 2)

@@ -235,8 +235,9 @@ def multimodal_methods(
         :math:`|S|` = number of training samples), an int ``M`` that many random landmarks
         (the cost of an epoch grows with :math:`|S|`, see ``notebooks/07_4mula``).
     dm2kmn_max_epochs, dm2kmn_check_every, dm2kmn_patience : int
-        End-to-end learning of the DM2KMN, epochs chosen on the validation part
-        (:func:`kmnet.experiments.protocols.train_with_validation`).
+        End-to-end learning of the DM2KMN, epochs chosen on the split's selection folds (the
+        validation part when the split has one) after calibration
+        (:func:`kmnet.experiments.protocols.dm2kmn_methods`).
     dm2kmn_params : dict, optional
         Other :class:`~kmnet.DeepKernelMapNetwork` parameters (``lr``, ``batch_size``, ...).
     """

@@ -240,8 +240,10 @@ def re_during_learning(
     """RE (Eq. 17) of a DM2KMN's output kernel against its DKN's, and accuracy, during learning.
 
     A copy of ``model`` (an initial DM2KMN from :meth:`~kmnet.DeepKernelMapNetwork.from_dkn`,
-    ``warm_start=True``) learns end to end on ``X``, ``y`` in chunks of ``check_every`` epochs;
-    after every chunk (and before the first) the RE on ``X`` and the accuracies are recorded.
+    ``warm_start=True``) learns end to end on ``X``, ``y`` in one continuous run
+    (:meth:`~kmnet.DeepKernelMapNetwork.learning_run`, as ``fit`` with ``epochs`` epochs would);
+    every ``check_every`` epochs (and before the first) the RE on ``X`` and the accuracies are
+    recorded.
     Nothing is selected on this curve: it describes how learning moves the map network away
     from the kernel it was built to reproduce.
 
@@ -255,7 +257,7 @@ def re_during_learning(
     epochs, check_every : int
     X_eval, y_eval : optional held-out views and labels, scored at every check
     seed : int, optional
-        Seeds the shuffling of the chunks.
+        ``random_state`` of the copy (seeds the shuffling); default: the model's.
 
     Returns
     -------
@@ -275,8 +277,9 @@ def re_during_learning(
     if (X_eval is None) != (y_eval is None):
         raise ValueError("re_during_learning: give both X_eval and y_eval, or neither")
     net = copy.deepcopy(model)
+    if seed is not None:
+        net.set_params(random_state=int(seed))
     K_ref = dkn.output_kernel(X)
-    rng = np.random.default_rng(seed)
     rows = []
 
     def record(epoch: int, loss: float):
@@ -287,11 +290,13 @@ def re_during_learning(
         rows.append(row)
 
     record(0, float("nan"))
+    run = net.learning_run(X, y)
     done = 0
     while done < int(epochs):
         k = min(int(check_every), int(epochs) - done)
-        net.set_params(epochs=k, random_state=int(rng.integers(2**31 - 1)))
-        net.fit(X, y)
+        for _ in range(k):
+            loss = run.epoch()
         done += k
-        record(done, float(net.loss_curve_[-1]))
+        record(done, float(loss))
+    run.finish()
     return pd.DataFrame(rows)

@@ -71,9 +71,10 @@ def plot_epoch_selection(result, method: str, *, held_out: str = "held-out", tit
                          size: float = 3.6):
     """The DM2KMN's epoch selection of every run, side by side; returns the figure.
 
-    Per run (one panel): the held-out cross-entropy, the held-out error and the training error
-    against the epoch, and the chosen epoch as a vertical line, from the selection curve that
-    :func:`kmnet.experiments.protocols.dm2kmn_methods` keeps in ``info["curve"]``.
+    Per run (one panel): the held-out cross-entropy (mean over folds, with one standard
+    deviation when the curve has several folds), the held-out error, the training error when the
+    curve has it, against the epoch, and the chosen epoch as a vertical line, from the selection
+    curve that :func:`kmnet.experiments.protocols.dm2kmn_methods` keeps in ``info["curve"]``.
 
     Parameters
     ----------
@@ -92,9 +93,13 @@ def plot_epoch_selection(result, method: str, *, held_out: str = "held-out", tit
         raise ValueError(f"result has no selection curve for method {method!r}")
     fig, axes = plt.subplots(1, len(curves), figsize=(size * len(curves), 3), sharey=True, squeeze=False)
     for ax, (run, curve) in zip(axes[0], curves):
-        ax.plot(curve["epoch"], curve["val_loss"], "o-", label=f"{held_out} cross-entropy")
-        ax.plot(curve["epoch"], 1 - curve["val_accuracy"], "s--", label=f"{held_out} error")
-        ax.plot(curve["epoch"], 1 - curve["train_accuracy"], "^:", label="training error")
+        ax.plot(curve["epoch"], curve["val_loss"], "o-", ms=3, label=f"{held_out} cross-entropy")
+        if "val_loss_std" in curve and curve["val_loss_std"].notna().any():
+            ax.fill_between(curve["epoch"], curve["val_loss"] - curve["val_loss_std"],
+                            curve["val_loss"] + curve["val_loss_std"], alpha=0.2)
+        ax.plot(curve["epoch"], 1 - curve["val_accuracy"], "s--", ms=3, label=f"{held_out} error")
+        if "train_accuracy" in curve:
+            ax.plot(curve["epoch"], 1 - curve["train_accuracy"], "^:", ms=3, label="training error")
         ax.axvline(curve.loc[curve["best"], "epoch"].iloc[0], color="k", lw=0.8)
         ax.set_title(f"run {run}: {title}")
         ax.set_xlabel("epoch")

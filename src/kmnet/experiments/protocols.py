@@ -16,10 +16,11 @@ Every method receives a :class:`FitContext` that says how it may select hyper-pa
   cross-validation on the training set"); with one (e.g. the artist-filtered GTZAN split, the
   4MuLA 8:1:1 split) it is a :class:`~sklearn.model_selection.PredefinedSplit` with the
   validation part as the single held-out fold, so that selection respects whatever the
-  validation part was built to keep apart (artists, ...).
+  validation part was built to keep apart (artists, ...). The map network's epoch count is
+  chosen on these folds too (:func:`dm2kmn_methods`).
 * ``ctx.validation``: one (train rows, validation rows) pair inside ``ctx.X`` for methods that
-  select by hold-out (the epoch count of the map network): the validation part when the split
-  has one, else a stratified ``validation_fraction`` of the training part.
+  select by hold-out: the validation part when the split has one, else a stratified
+  ``validation_fraction`` of the training part.
 
 ``ctx.X`` holds every labelled non-test row (train, plus validation when the split has one), so
 a method that selects by ``ctx.cv`` and refits (``GridSearchCV(refit=True)``) ends up trained on
@@ -29,8 +30,9 @@ Recipes
 -------
 :func:`estimator_method` wraps any scikit-learn estimator or search (e.g. the grids of
 :func:`kmnet.baselines.tuned_baselines`); :func:`dkn_method` and :func:`dm2kmn_methods` give the
-paper's chain DKN -> initial DM2KMN -> learned DM2KMN (Sections 3.1-3.4) with cheap,
-training-only model selection (:func:`select_svm_c`, :func:`train_with_validation`).
+paper's chain DKN -> initial DM2KMN -> learned DM2KMN (Sections 3.1-3.4) with training-only
+model selection (:func:`select_svm_c`; the DM2KMN's calibration and epochs by cross-validation,
+:mod:`kmnet.experiments.dm2kmn_learning`).
 
 Notebook: 02_gtzan, 05_piano_comparison, 06_relative_importance, 07_4mula (every protocol of the book).
 The splits it runs on are :mod:`kmnet.datasets.splits`.
@@ -339,25 +341,22 @@ def train_with_validation(
     monitor: Callable[[Any], Mapping[str, float]] | None = None,
     tol: float = 1e-4,
 ):
-    """End-to-end learning of a warm-started map network, epochs chosen on validation rows.
+    """End-to-end learning of a warm-started map network, epochs chosen on one hold-out.
 
-    The network (e.g. from :meth:`~kmnet.DeepKernelMapNetwork.from_dkn`) learns on
-    ``train_rows`` in chunks of ``check_every`` epochs (``fit`` with ``warm_start``); after
-    every chunk the **cross-entropy** of ``val_rows`` (without the L2 penalties of Eq. 6) is
-    measured, and the parameters with the lowest value are kept (epoch 0, the network before
-    any learning, is a candidate too). Learning stops after ``patience`` chunks without
-    improvement or at ``max_epochs``.
+    The network (e.g. from :meth:`~kmnet.DeepKernelMapNetwork.from_dkn`, calibrated with
+    :meth:`~kmnet.DeepKernelMapNetwork.calibrate`) learns on ``train_rows`` in one continuous
+    run (:meth:`~kmnet.DeepKernelMapNetwork.learning_run`: one optimiser state, as ``fit`` with
+    that many epochs would); every ``check_every`` epochs the **cross-entropy** of ``val_rows``
+    (without the L2 penalties of Eq. 6) is measured, and a copy of the network with the lowest
+    value is kept (epoch 0, the network before any learning, is a candidate too). Learning stops
+    after ``patience`` checks without improvement or at ``max_epochs``.
 
     For an honest choice the validation rows must be unseen by the network: build it from a
-    DKN fitted without them (:func:`dm2kmn_methods` does); a DKN whose SVMs were trained on
-    the validation rows makes the network before learning look nearly perfect on them.
-
-    Notes
-    -----
-    The optimiser (Adam) restarts at every chunk, and each chunk reseeds the shuffling. The
-    network's own ``early_stopping`` option monitors the penalised loss of Eq. 6, whose
-    :math:`\\lVert W^{LR}\\rVert^2` term can dominate and decrease for hundreds of epochs after
-    the data term has stopped improving; the validation cross-entropy measures generalisation.
+    DKN fitted without them; a DKN whose SVMs were trained on the validation rows makes the
+    network before learning look nearly perfect on them. The network before learning should be
+    calibrated: an uncalibrated softmax layer taken over from SVMs is under-confident, and any
+    sharpening then lowers the cross-entropy. :func:`dm2kmn_methods` selects by
+    cross-validation instead (:mod:`kmnet.experiments.dm2kmn_learning`).
 
     Parameters
     ----------
@@ -400,7 +399,6 @@ def train_with_validation(
     unseen = sorted(set(yva.tolist()) - set(ytr.tolist()), key=str)
     if unseen:
         raise ValueError(f"train_with_validation: validation rows hold classes absent from the train rows: {unseen}")
-    rng = np.random.default_rng(model.random_state)
     rows: list[dict] = []
 
     def check(epoch: int, train_loss: float) -> float:
@@ -419,20 +417,24 @@ def train_with_validation(
         rows.append(row)
         return vl
 
-    model.set_params(epochs=0)
-    model.fit(Xtr, ytr)  # calibrates the softmax layer taken over from the SVMs; no learning step
+    run = model.learning_run(Xtr, ytr)
     best_loss = check(0, float("nan"))
     best, best_row, stale, epoch = copy.deepcopy(model), 0, 0, 0
     while epoch < int(max_epochs) and stale < int(patience):
         k = min(int(check_every), int(max_epochs) - epoch)
-        model.set_params(epochs=k, random_state=int(rng.integers(2**31 - 1)))
-        model.fit(Xtr, ytr)
+        for _ in range(k):
+            loss = run.epoch()
         epoch += k
-        vl = check(epoch, float(model.loss_curve_[-1]))
+        vl = check(epoch, float(loss))
         if vl < best_loss - tol:
             best_loss, best, best_row, stale = vl, copy.deepcopy(model), len(rows) - 1, 0
         else:
             stale += 1
+    run.finish()
+    best.module_.eval()
+    for p in best.module_.parameters():
+        p.requires_grad_(False)
+    best.set_params(epochs=int(rows[best_row]["epoch"]))
     curve = pd.DataFrame(rows)
     curve["best"] = np.arange(len(curve)) == best_row
     return best, curve
@@ -446,9 +448,14 @@ def dm2kmn_methods(
     views: Sequence[str] | None = None,
     energy: float = 0.99,
     anchors=None,
-    max_epochs: int = 100,
-    check_every: int = 5,
-    patience: int = 3,
+    calibration: str = "temperature",
+    folds: int | None = None,
+    fold_dkn: str = "refit",
+    max_epochs: int = 30,
+    check_every: int = 1,
+    patience: int = 5,
+    criterion: str = "cross_entropy",
+    trainable: Sequence[str] | None = None,
     relative_error: bool = True,
     time_forward: bool = True,
     **params,
@@ -456,21 +463,25 @@ def dm2kmn_methods(
     """The initial and the learned DM2KMN built from the DKN of the same split (Sections 3.2-3.4).
 
     * ``initial``: :meth:`~kmnet.DeepKernelMapNetwork.from_dkn` on the fit rows (all of them
-      are the anchors unless ``anchors`` is given); no learning.
-    * ``learned``: the initial network learned end to end (Eq. 6) for a number of epochs chosen
-      on held-out data, in two passes so that the held-out rows stay unseen during selection:
+      are the anchors unless ``anchors`` is given), its softmax layer calibrated on the fit rows
+      (:meth:`~kmnet.DeepKernelMapNetwork.calibrate`, ``calibration``); no learning.
+    * ``learned``: that network learned end to end (Eq. 6) for a number of epochs chosen by
+      cross-validation on the fit rows (:func:`kmnet.experiments.dm2kmn_learning.learn_dm2kmn`):
+      in every fold a network built from the fold's training rows only (``fold_dkn="refit"``:
+      with a DKN fitted on them) is calibrated and learns in one continuous run, its held-out
+      rows scored every ``check_every`` epochs; the count with the best mean held-out
+      ``criterion`` is chosen, and the initial network learns that many epochs on all fit rows
+      in one continuous run, the same schedule.
 
-      1. *selection*: a DKN with the final DKN's hyper-parameters is fitted on the train rows
-         of ``ctx.validation`` only, turned into a map network on those rows, and learned by
-         :func:`train_with_validation` against the validation rows, which gives the epoch
-         count ``E`` (0 if learning never lowers the validation cross-entropy);
-      2. *final*: a copy of the initial network (built from the DKN fitted on all fit rows)
-         learns ``E`` epochs on all fit rows.
-
-      The selection curve is kept in ``info["curve"]``, ``E`` in the ``epochs`` column.
+      The folds are the split's selection folds ``ctx.cv`` (five stratified folds of the
+      training part - the paper's - or the validation part of a split that has one); an int
+      ``folds`` uses that many stratified folds instead (on splits without a validation part).
+      The mean selection curve is kept in ``info["curve"]`` (per fold in ``info["per_fold"]``),
+      the count in the ``epochs`` column, the selection's seconds in ``select_s``.
 
     With ``relative_error`` the RE (Eq. 17) of each network's output kernel against the DKN's,
-    on the fit rows, becomes the ``re`` column.
+    on the fit rows, becomes the ``re`` column; the temperature of the calibration the
+    ``temperature`` column.
 
     Parameters
     ----------
@@ -482,21 +493,29 @@ def dm2kmn_methods(
         The views the DKN reads (default: all).
     energy, anchors
         See :meth:`~kmnet.DeepKernelMapNetwork.from_dkn`.
-    max_epochs, check_every, patience
-        See :func:`train_with_validation`.
+    calibration : {"temperature", "head", "none"}, default "temperature"
+    folds : int, optional
+    fold_dkn : {"refit", "reuse"}, default "refit"
+    max_epochs, check_every, patience, criterion
+        See :func:`kmnet.experiments.dm2kmn_learning.select_epochs`.
+    trainable : sequence of str, optional
+        Parameter groups that learn (default all).
     relative_error : bool, default True
     time_forward : bool, default True
     **params
         Other :class:`~kmnet.DeepKernelMapNetwork` parameters (``lr``, ``batch_size``, ...).
     """
-    from ..dm2kmn import DeepKernelMapNetwork
     from ..metrics import relative_error as _re
+    from .dm2kmn_learning import initial_network, learn_dm2kmn
 
     if initial is None and learned is None:
         raise ValueError("dm2kmn_methods: nothing to build (initial and learned are both None)")
     if "epochs" in params:
         raise ValueError("dm2kmn_methods: the epoch count is selected; set max_epochs instead of epochs")
+    if folds is not None and int(folds) < 2:
+        raise ValueError(f"dm2kmn_methods: folds must be >= 2, got {folds}")
     views = None if views is None else tuple(views)
+    build = dict(energy=energy, anchors=anchors, **params)
 
     def _dkn(ctx: FitContext):
         if dkn not in ctx.fitted:
@@ -513,34 +532,30 @@ def dm2kmn_methods(
                 ctx.shared[key] = _dkn(ctx).output_kernel(ctx.X)
             _metrics(ctx)["re"] = _re(model.output_kernel(ctx.X), ctx.shared[key])
 
-    def build(net, X, seed):
-        return DeepKernelMapNetwork.from_dkn(net, X, energy=energy, anchors=anchors, random_state=seed, **params)
+    def _initial(ctx: FitContext):
+        return initial_network(_dkn(ctx), ctx.X, ctx.y, calibration=calibration, seed=ctx.seed, **build)
 
     def fit_initial(ctx: FitContext):
-        model = build(_dkn(ctx), ctx.X, ctx.seed)
+        model = _initial(ctx)
         _record_re(ctx, model)
-        _metrics(ctx)["epochs"] = 0
+        _metrics(ctx).update(epochs=0, temperature=float(model.temperature_))
         return model
 
     def fit_learned(ctx: FitContext):
-        final_dkn = _dkn(ctx)
-        tr, va = ctx.validation
-        X_tr = ctx.X[tr]
-        sel_dkn = clone(final_dkn).fit(X_tr, ctx.y[tr])
-        sel_net = build(sel_dkn, X_tr, ctx.seed)
-        _, curve = train_with_validation(sel_net, ctx.X, ctx.y, tr, va, max_epochs=max_epochs,
-                                         check_every=check_every, patience=patience)
-        epochs = int(curve.loc[curve["best"], "epoch"].iloc[0])
-        ctx.info["curve"] = curve
-        if initial is not None and initial in ctx.fitted:
-            model = copy.deepcopy(ctx.fitted[initial])
-        else:
-            model = build(final_dkn, ctx.X, ctx.seed)
-        model.set_params(epochs=epochs)
-        model.fit(ctx.X, ctx.y)
-        _metrics(ctx)["epochs"] = epochs
-        _record_re(ctx, model)
-        return model
+        init = ctx.fitted.get(initial) if initial is not None else None
+        if init is None:
+            init = _initial(ctx)
+        cv = ctx.cv if (folds is None or ctx.split.valid is not None) else int(folds)
+        res = learn_dm2kmn(_dkn(ctx), ctx.X, ctx.y, cv=cv, initial=init, fold_dkn=fold_dkn, calibration=calibration,
+                           trainable=trainable, max_epochs=max_epochs, check_every=check_every, patience=patience,
+                           criterion=criterion, seed=ctx.seed, build=build)
+        ctx.info["curve"] = res.curve
+        ctx.info["per_fold"] = res.per_fold
+        ctx.info["timings"] = dict(res.timings)
+        _metrics(ctx).update(epochs=res.epochs, temperature=float(init.temperature_),
+                             select_s=res.timings["folds"] + res.timings["select"])
+        _record_re(ctx, res.model)
+        return res.model
 
     out = []
     if initial is not None:

@@ -49,8 +49,9 @@ def compare_tables(committed: pd.DataFrame, fresh: pd.DataFrame, name: str = "")
         rows.append((name, "", "<rows>", str(len(committed)), str(len(fresh))))
         return pd.DataFrame(rows, columns=["table", "row", "column", "committed", "fresh"])
     cols = [c for c in committed.columns if not is_timing_column(c)]
-    a = committed[cols].to_numpy()
-    b = fresh[cols].to_numpy()
+    # compared as text (as written to the CSV): empty cells agree with empty cells
+    a = committed[cols].astype(object).where(committed[cols].notna(), "").astype(str).to_numpy()
+    b = fresh[cols].astype(object).where(fresh[cols].notna(), "").astype(str).to_numpy()
     for i, j in zip(*(a != b).nonzero()):
         rows.append((name, int(i), cols[j], a[i, j], b[i, j]))
     return pd.DataFrame(rows, columns=["table", "row", "column", "committed", "fresh"])
