@@ -87,7 +87,7 @@ reproduce: prereqs $(STAMP)
 	  name=$$(basename $${src%.py}); nb=notebooks/$$name.ipynb; \
 	  echo "== $$src"; \
 	  if [ -z "$(PARAMS)" ]; then \
-	    $(BIN)/jupytext --to ipynb --update --quiet $$src 2>/dev/null || $(BIN)/jupytext --to ipynb --quiet $$src; \
+	    $(BIN)/jupytext --to ipynb --quiet $$src; \
 	    $(BIN)/papermill $$nb $$nb -k python3 --cwd notebooks; \
 	    $(BIN)/jupytext --sync --quiet $$nb; \
 	  else \
