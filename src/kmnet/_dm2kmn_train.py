@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ._mapnet import PAPER, SHARED
+from ._validation import check_labels
 
 __all__ = ["TRAINABLE", "check_params", "training_loss", "param_groups", "make_optimizer", "split_validation",
            "LearningRun", "train"]
@@ -270,3 +271,19 @@ def _weighted_ce(run, Z_val, y_val) -> float:
     with torch.no_grad():
         ce = torch.nn.functional.cross_entropy(run.net(Z_val), y_val, reduction="none")
         return float((run.class_weights[y_val] * ce).mean())
+
+
+def generator(random_state) -> torch.Generator:
+    """The shuffling generator :meth:`DeepKernelMapNetwork.fit` derives from ``random_state``."""
+    rng = np.random.default_rng(random_state)
+    return torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
+
+
+def label_indices(model, y, n: int, *, min_classes: int, what: str) -> np.ndarray:
+    """Indices into ``model.classes_`` of labels ``y``; ValueError for a class not seen in fitting."""
+    classes_y, idx = check_labels(y, n, min_classes=min_classes)
+    lookup = {c: i for i, c in enumerate(model.classes_.tolist())}
+    unknown = [c for c in classes_y.tolist() if c not in lookup]
+    if unknown:
+        raise ValueError(what.format(unknown[0]))
+    return np.asarray([lookup[c] for c in classes_y[idx].tolist()], dtype=np.int64)

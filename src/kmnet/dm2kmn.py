@@ -23,7 +23,9 @@ inference costs :math:`O(M)` per sample instead of the DKN's :math:`O(N)`.
 Layout. This module holds the estimator, the input units and the construction from a DKN
 (:meth:`DeepKernelMapNetwork.from_dkn`, Eqs. 2-4); the torch parameters and the forward pass are in
 :mod:`kmnet._mapnet`, the end-to-end learning (Eq. 6) in :mod:`kmnet._dm2kmn_train`, the softmax
-layer's transfer from SVMs and its calibration in :mod:`kmnet._dm2kmn_head`.
+layer's transfer from SVMs and its calibration (:meth:`~DeepKernelMapNetwork.calibrate`) in
+:mod:`kmnet._dm2kmn_head`, the inspection of a fitted network (output maps and kernels,
+effective weights) in :mod:`kmnet._dm2kmn_inspect`.
 """
 
 from __future__ import annotations
@@ -34,16 +36,16 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import MultiModalClassifier, check_scores, hidden_sizes
-from ._dm2kmn_head import fit_temperature, oof_svm_logits, solve_ovr_svms
-from ._dm2kmn_train import TRAINABLE, LearningRun, check_params, train
+from ._base import MultiModalClassifier, hidden_sizes
+from ._dm2kmn_head import HeadCalibration, solve_ovr_svms
+from ._dm2kmn_inspect import MapNetworkInspection
+from ._dm2kmn_train import TRAINABLE, LearningRun, check_params, generator, label_indices, train
 from ._input_layer import InputLayer
 from ._linalg import CHUNK_ELEMS, nystroem_projection
 from ._mapnet import build_map_network
 from ._params import (COMMON_CONSTRAINTS, KERNEL_CONSTRAINTS, Anchors, ClassWeight, Float, GroupSubset, Int,
                       StrOptions)
 from ._torch import resolve_device, resolve_dtype
-from ._validation import check_labels
 from .maps import HistogramIntersectionMap, KernelMap
 
 __all__ = ["DeepKernelMapNetwork"]
@@ -186,21 +188,6 @@ def _initialise_random(model, views, y, rng: np.random.Generator, gen: torch.Gen
     return views, y_idx
 
 
-def _generator(random_state) -> torch.Generator:
-    """The shuffling generator :meth:`DeepKernelMapNetwork.fit` derives from ``random_state``."""
-    rng = np.random.default_rng(random_state)
-    return torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
-
-
-def _label_indices(model, y, n: int, *, min_classes: int, what: str) -> np.ndarray:
-    """Indices into ``model.classes_`` of labels ``y``; ValueError for a class not seen in fitting."""
-    classes_y, idx = check_labels(y, n, min_classes=min_classes)
-    lookup = {c: i for i, c in enumerate(model.classes_.tolist())}
-    unknown = [c for c in classes_y.tolist() if c not in lookup]
-    if unknown:
-        raise ValueError(what.format(unknown[0]))
-    return np.asarray([lookup[c] for c in classes_y[idx].tolist()], dtype=np.int64)
-
 
 def _validation_data(model, validation):
     """``validation=(views, y)`` of :meth:`DeepKernelMapNetwork.fit`, checked and encoded."""
@@ -210,26 +197,37 @@ def _validation_data(model, validation):
         raise ValueError("validation must be a tuple (views, y)")
     vviews = model._validate_predict(validation[0])
     nv = next(iter(vviews.values())).shape[0]
-    return vviews, _label_indices(model, validation[1], nv, min_classes=1,
+    return vviews, label_indices(model, validation[1], nv, min_classes=1,
                                   what="validation: class {!r} is not a training class")
 
 
-def _batched(model, views, fn, batch=None) -> torch.Tensor:
-    """``fn`` of the input representations of ``views``, in batches that fit :data:`CHUNK_ELEMS`."""
-    views = model._validate_predict(views)
-    n = next(iter(views.values())).shape[0]
-    M = len(model.anchor_index_)
-    width = max(model.module_.widths + [len(model.unit_names_)])
-    bs = batch or max(1, CHUNK_ELEMS // max(1, M * width))
-    outs = []
-    with torch.no_grad():
-        for i in range(0, n, bs):
-            part = {m: v[i : i + bs] for m, v in views.items()}
-            outs.append(fn(model._input_reps(part)))
-    return torch.cat(outs)
+
+#: constructor parameters of :class:`DeepKernelMapNetwork` and what each may be
+_CONSTRAINTS = {
+    **COMMON_CONSTRAINTS,
+    **KERNEL_CONSTRAINTS,
+    "energy": [Float(0, 1, closed="right")],
+    "anchors": [Anchors()],
+    "parameterization": [StrOptions({"shared", "paper"})],
+    "max_explicit_dim": [None, Int(1)],
+    "epochs": [Int(0)],
+    "lr": [None, Float(0, None, closed="neither")],
+    "lr_classifier": [None, Float(0, None, closed="neither")],
+    "optimizer": [StrOptions({"adam", "sgd"})],
+    "batch_size": [None, Int(1)],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Float(0, 1, closed="neither")],
+    "n_iter_no_change": [Int(1)],
+    "alpha_classifier": [None, Float(0, None, closed="left")],
+    "alpha_weights": [None, Float(0, None, closed="left")],
+    "class_weight": [ClassWeight()],
+    "trainable": [GroupSubset(TRAINABLE)],
+    "warm_start": ["boolean"],
+    "callback": [None, callable],
+}
 
 
-class DeepKernelMapNetwork(MultiModalClassifier):
+class DeepKernelMapNetwork(HeadCalibration, MapNetworkInspection, MultiModalClassifier):
     """Deep multi-modal kernel map network with a softmax output layer (Sections 3.2-3.4).
 
     Build it from a trained DKN with :meth:`from_dkn` (the paper's route: initial DM2KMN, then
@@ -344,28 +342,8 @@ class DeepKernelMapNetwork(MultiModalClassifier):
     """
 
     #: constructor parameters and what each may be (checked by ``_validate_params`` in :meth:`fit`)
-    _parameter_constraints = {
-        **COMMON_CONSTRAINTS,
-        **KERNEL_CONSTRAINTS,
-        "energy": [Float(0, 1, closed="right")],
-        "anchors": [Anchors()],
-        "parameterization": [StrOptions({"shared", "paper"})],
-        "max_explicit_dim": [None, Int(1)],
-        "epochs": [Int(0)],
-        "lr": [None, Float(0, None, closed="neither")],
-        "lr_classifier": [None, Float(0, None, closed="neither")],
-        "optimizer": [StrOptions({"adam", "sgd"})],
-        "batch_size": [None, Int(1)],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Float(0, 1, closed="neither")],
-        "n_iter_no_change": [Int(1)],
-        "alpha_classifier": [None, Float(0, None, closed="left")],
-        "alpha_weights": [None, Float(0, None, closed="left")],
-        "class_weight": [ClassWeight()],
-        "trainable": [GroupSubset(TRAINABLE)],
-        "warm_start": ["boolean"],
-        "callback": [None, callable],
-    }
+    #: constructor parameters and what each may be (checked in :meth:`fit`)
+    _parameter_constraints = _CONSTRAINTS
 
     def __init__(
         self,
@@ -456,82 +434,6 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         """
         return _from_dkn(cls, dkn, views, energy=energy, anchors=anchors, y=y, head=head, **params)
 
-    def calibrate(self, views, y, method="temperature", *, cv=5, epochs=10):
-        """Calibrate the softmax layer on training data before any end-to-end learning; returns ``self``.
-
-        Parameters
-        ----------
-        views : mapping of str to array-like (n, d_m) or MultiView
-            Training views (those the network was built on; never held-out data).
-        y : array-like of shape (n,)
-        method : {"temperature", "head", "none"}, default "temperature"
-            ``"temperature"``: multiply :math:`W^{LR}` and the bias by one scale :math:`s>0`
-            (``temperature_`` is :math:`1/s`), fitted by minimising the class-weighted
-            cross-entropy of **out-of-fold** scores: one-vs-rest SVMs (the DKN's ``C`` and class
-            weights, kept by :meth:`from_dkn`) on the network's own output kernel of ``views``,
-            trained on ``cv - 1`` folds and scoring the remaining one, with Platt's smoothed
-            targets (in-sample scores of SVMs that fit their training samples, or separable
-            out-of-fold scores with one-hot targets, would make :math:`s` grow without bound;
-            :func:`kmnet._dm2kmn_head.fit_temperature`). Predictions do not change.
-            ``"head"``: learn the softmax layer alone for ``epochs`` epochs (the network's
-            optimiser settings and Eq. 6), everything else fixed. Predictions may change.
-            ``"none"``: nothing (records ``temperature_ = 1``).
-        cv : int, default 5
-            Folds of the out-of-fold scores (``"temperature"``).
-        epochs : int, default 10
-            Epochs of ``"head"``.
-
-        Notes
-        -----
-        Sets ``calibration_`` (the method), ``temperature_`` (the logits were divided by it;
-        1 unless ``"temperature"``) and ``calibration_loss_``: for ``"temperature"`` the
-        out-of-fold cross-entropy before and after scaling, for ``"head"`` the training loss
-        (Eq. 6) of its first and last epoch. On the piano set the SVM head is under-confident
-        by a factor of about 3 (``temperature_`` near 0.35).
-        """
-        check_is_fitted(self, "module_")
-        if method not in ("temperature", "head", "none"):
-            raise ValueError(f"calibrate: method must be 'temperature', 'head' or 'none', got {method!r}")
-        views = self._validate_predict(views)
-        n = next(iter(views.values())).shape[0]
-        y_idx = _label_indices(self, y, n, min_classes=2,
-                               what="y: class {!r} was not seen when the network was built")
-        self.temperature_ = 1.0
-        self.calibration_loss_ = (float("nan"), float("nan"))
-        if method == "temperature":
-            if getattr(self, "svm_C_", None) is None:
-                raise ValueError("calibrate: 'temperature' needs the SVM C of the DKN the network was built from "
-                                 "(from_dkn with head='svm'); use method='head' otherwise")
-            Phi = self.output_map(views).double().cpu().numpy()
-            K = Phi @ Phi.T
-            swc = None if self.svm_class_weight_ is None else self._class_weights(y_idx, self.svm_class_weight_)
-            seed = None if self.random_state is None else int(np.random.default_rng(self.random_state).integers(2**31 - 1))
-            logits = oof_svm_logits(K, y_idx, len(self.classes_), self.svm_C_, class_weights=swc, cv=int(cv),
-                                    random_state=seed)
-            scale, before, after = fit_temperature(logits, y_idx, self._class_weights(y_idx, self.class_weight))
-            with torch.no_grad():
-                self.module_.W.mul_(scale)
-                self.module_.b.mul_(scale)
-            self.temperature_ = 1.0 / scale
-            self.calibration_loss_ = (before, after)
-        elif method == "head":
-            if int(epochs) < 1:
-                raise ValueError(f"calibrate: epochs must be >= 1 for method='head', got {epochs!r}")
-            keep = {k: getattr(self, k) for k in ("trainable", "epochs", "early_stopping", "callback", "warm_start")}
-            curve = list(getattr(self, "loss_curve_", []))
-            try:
-                self.set_params(trainable=("classifier",), epochs=int(epochs), early_stopping=False, callback=None,
-                                warm_start=True)
-                self.loss_curve_ = []
-                train(self, views, y_idx, _generator(self.random_state))
-                head_curve = list(self.loss_curve_)
-            finally:
-                self.set_params(**keep)
-                self.loss_curve_ = curve
-                self.n_epochs_ = len(curve)
-            self.calibration_loss_ = (head_curve[0], head_curve[-1])
-        self.calibration_ = method
-        return self
 
     # ================================================================== learning
     def fit(self, views, y, validation=None):
@@ -555,11 +457,11 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         check_params(self)
         t0 = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
-        gen = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))  # == _generator(self.random_state)
+        gen = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))  # == generator(self.random_state)
         if self.warm_start and hasattr(self, "module_"):
             views = self._validate_predict(views)
             n = next(iter(views.values())).shape[0]
-            y_idx = _label_indices(self, y, n, min_classes=2,
+            y_idx = label_indices(self, y, n, min_classes=2,
                                    what="y: class {!r} was not seen when the network was built")
         else:
             views, y_idx = _initialise_random(self, views, y, rng, gen)
@@ -580,119 +482,12 @@ class DeepKernelMapNetwork(MultiModalClassifier):
         check_params(self)
         views = self._validate_predict(views)
         n = next(iter(views.values())).shape[0]
-        y_idx = _label_indices(self, y, n, min_classes=2,
+        y_idx = label_indices(self, y, n, min_classes=2,
                                what="y: class {!r} was not seen when the network was built")
-        return LearningRun(self, views, y_idx, _generator(self.random_state))
+        return LearningRun(self, views, y_idx, generator(self.random_state))
 
-    def encode(self, views, y) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Input representations and label indices of labelled samples, for ``LearningRun.score``.
-
-        The input representations do not change during learning, so held-out rows are encoded
-        once.
-        """
-        check_is_fitted(self, "module_")
-        views = self._validate_predict(views)
-        n = next(iter(views.values())).shape[0]
-        y_idx = _label_indices(self, y, n, min_classes=1, what="y: class {!r} is not a training class")
-        Z = [z.detach() for z in self._input_reps(views)]
-        return Z, torch.as_tensor(y_idx, device=self.device_)
-
-    def effective_weights(self) -> list[np.ndarray]:
-        """Layer weights with the scale that anchors and projections absorbed put back on them.
-
-        In the ``"shared"`` parameterisation the pre-activation of unit :math:`p` is
-        :math:`\\sum_q w_{p,q}\\langle\\hat\\phi_q(x),A_q[i]\\rangle` with
-        :math:`\\hat\\phi_q=g(f_q)U_q` (Eqs. 2-4), so :math:`(w_{\\cdot,q},A_q)\\to(c\\,w_{\\cdot,q},A_q/c)`
-        and :math:`(w_{\\cdot,q},U_q)\\to(c\\,w_{\\cdot,q},U_q/c)` leave the network unchanged: after
-        learning, :math:`w` alone does not say how much unit :math:`q` contributes, and Eq. 18
-        computed from it is ill defined. The effective weight
-
-        .. math:: \\tilde w_{p,q}=w_{p,q}\\,\\frac{\\lVert A_q\\rVert_F}{\\lVert\\hat\\phi^0_q(S)\\rVert_F}
-            \\,\\frac{\\lVert U_q\\rVert_F}{\\lVert U^0_q\\rVert_F}
-
-        (no :math:`U` factor for input units, whose maps are fixed; superscript 0: as built from
-        the DKN) is invariant under both rescalings and equals :math:`w` before learning. In the
-        ``"paper"`` parameterisation the term is :math:`\\sqrt{w_{p,q}}\\langle\\hat\\phi_q(x),A_{p,q}[i]\\rangle`
-        and :math:`\\tilde w_{p,q}=\\sqrt{w_{p,q}}\\,\\lVert A_{p,q}\\rVert_F/\\lVert\\hat\\phi^0_q(S)\\rVert_F`
-        times the same :math:`U` factor, again :math:`w` before learning. The norms measure the
-        absorbed scale exactly; a rotation of the anchors (a change of what a unit computes, not
-        of how much) is not a scale and is not counted.
-
-        :func:`kmnet.metrics.relative_importance` uses these weights for a map network.
-
-        Returns
-        -------
-        list of ndarray
-            Like :attr:`weights_`.
-        """
-        check_is_fitted(self, "module_")
-        net, ref = self.module_, getattr(self, "reference_norms_", None)
-        if ref is None:
-            raise ValueError("effective_weights: the network has no reference norms (built by an older kmnet)")
-
-        def ratio(a, b):
-            return a / b if b > 0 else 0.0
-
-        out = []
-        with torch.no_grad():
-            for l, w in enumerate(net.w):
-                w = w.detach().double().cpu().numpy()
-                n_out, n_in = w.shape
-                eff = np.zeros_like(w)
-                if l == 0:
-                    anchors, ref_q, u = net.A0, ref["inputs"], [1.0] * n_in
-                else:
-                    anchors, ref_q = net.A[l - 1], ref["maps"][l - 1]
-                    u = [ratio(float(torch.linalg.vector_norm(net.U[l - 1][q])), ref["projections"][l - 1][q])
-                         for q in range(n_in)]
-                for q in range(n_in):
-                    if net.parameterization == "shared":  # A0[q]: (M, d_q); A[l-1][q]: (M, R)
-                        eff[:, q] = w[:, q] * ratio(float(torch.linalg.vector_norm(anchors[q])), ref_q[q]) * u[q]
-                        continue
-                    for p in range(n_out):  # A0[q]: (n_1, M, d_q); A[l-1]: (n_l, n_{l-1}, M, R)
-                        a = anchors[q][p] if l == 0 else anchors[p, q]
-                        eff[p, q] = np.sqrt(max(w[p, q], 0.0)) * ratio(float(torch.linalg.vector_norm(a)),
-                                                                      ref_q[q]) * u[q]
-                out.append(eff)
-        return out
 
     # ================================================================== inference
-    @property
-    def weights_(self) -> list[np.ndarray]:
-        check_is_fitted(self, "module_")
-        return [w.detach().cpu().numpy().copy() for w in self.module_.w]
-
-    def output_map(self, views) -> torch.Tensor:
-        """Output-layer map :math:`\\hat\\phi^{(L)}_1(X)`, shape (n, r_L) (Eq. 4 at the last layer)."""
-        check_is_fitted(self, "module_")
-        return _batched(self, views, self.module_.output_map)
-
-    def output_kernel(self, views_a, views_b=None) -> torch.Tensor:
-        """:math:`\\langle\\hat\\phi^{(L)}_1(a),\\hat\\phi^{(L)}_1(b)\\rangle`, the map network's output kernel."""
-        Pa = self.output_map(views_a)
-        Pb = Pa if views_b is None else self.output_map(views_b)
-        return Pa @ Pb.T
-
-    def _logits(self, views) -> np.ndarray:
-        check_is_fitted(self, "module_")
-        return check_scores(_batched(self, views, self.module_).double().cpu().numpy(), views, self.dtype_)
-
-    def decision_function(self, views) -> np.ndarray:
-        """Logits of the softmax layer (Eq. 5), shape (n, n_classes); for two classes, shape (n,):
-        the logit of ``classes_[1]`` minus that of ``classes_[0]`` (positive: ``classes_[1]``)."""
-        s = self._logits(views)
-        return s[:, 1] - s[:, 0] if s.shape[1] == 2 else s
-
-    def predict_proba(self, views) -> np.ndarray:
-        """Class probabilities (softmax of the logits), shape (n, n_classes)."""
-        s = self._logits(views)
-        s = s - s.max(1, keepdims=True)
-        e = np.exp(s)
-        return e / e.sum(1, keepdims=True)
-
-    def predict(self, views) -> np.ndarray:
-        """Predicted labels."""
-        return self._labels(self._logits(views).argmax(1))
 
 
 def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, *, y=None, head="svm", **params):
@@ -736,7 +531,7 @@ def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, *, y=None, head="svm",
     model.svm_class_weight_ = dkn.class_weight
     model.calibration_, model.temperature_ = None, 1.0
     if head == "random":  # Section 4.2: W^LR ~ 0.01 N(0, 1)
-        gen = _generator(model.random_state)
+        gen = generator(model.random_state)
         with torch.no_grad():
             W = model.module_.W
             W.copy_(0.01 * torch.randn(W.shape, generator=gen, dtype=torch.float64).to(W))
@@ -746,7 +541,7 @@ def _from_dkn(cls, dkn, views, energy=0.99, anchors=None, *, y=None, head="svm",
         if y is None:
             sv_views, beta, b0 = dkn.support_views_, dkn.dual_coef_, dkn.intercept_
         else:
-            y_idx = _label_indices(model, y, n, min_classes=2, what="y: class {!r} is not a class of the DKN")
+            y_idx = label_indices(model, y, n, min_classes=2, what="y: class {!r} is not a class of the DKN")
             K = dkn.output_kernel(views).double().cpu().numpy()
             K = 0.5 * (K + K.T)
             sw = None if dkn.class_weight is None else model._class_weights(y_idx, dkn.class_weight)[y_idx]

@@ -17,7 +17,7 @@ def _split(views, y, rng):
 
 
 def test_elementary_kernel_svms_matches_kernel_svc(rng):
-    views, y = make_views(rng, n=150, shift=1.0)
+    views, y = make_views(rng, n=150, shift=2.0)
     Xtr, ytr, Xte, yte = _split(views, y, rng)
     grid = (0.1, 1.0, 10.0)
     table = elementary_kernel_svms(Xtr, ytr, Xte, yte, C_grid=grid, class_weight="balanced",
