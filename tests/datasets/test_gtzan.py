@@ -142,3 +142,46 @@ def test_real_staged_clips_with_table_features(tmp_path):
     assert np.all(np.abs(ours - ref)[:, var_cols] / ref[:, var_cols] < 0.01)
     # the two clips (blues, classical) are far apart in CNN space compared with themselves
     assert not np.allclose(res.features["cnn"][0], res.features["cnn"][1], atol=1e-2)
+
+
+# -- the music-trained encoder as a GTZAN feature ------------------------------------------------
+
+def _musicnn_clip(genre: str):
+    import importlib.util
+
+    if importlib.util.find_spec("musicnn") is None:
+        pytest.skip("musicnn weights not installed (pip install --no-deps musicnn==0.1.0)")
+    p = _root() / "gtzan" / "audio" / "genres" / genre / f"{genre}.00000.wav"
+    if not p.is_file():
+        pytest.skip(f"staged GTZAN clip {p.name} not in the data root")
+    return p
+
+
+def test_gtzan_extraction_can_use_musicnn(tmp_path, rng):
+    import shutil
+
+    import soundfile as sf
+
+    from kmnet.features import musicnn
+
+    g = tmp_path / "genres"
+    for genre in ("blues", "classical"):
+        (g / genre).mkdir(parents=True)
+        shutil.copy(_musicnn_clip(genre), g / genre)
+    short = float(rng.uniform(1.5, 2.5))  # enough for MFCCs, too short for one 3-s patch
+    sf.write(g / "blues" / "blues.00001.wav", (0.1 * rng.standard_normal(int(22050 * short))).astype(np.float32), 22050)
+    with pytest.warns(UserWarning, match=r"blues\.00001"):
+        res = gtzan.extract_gtzan_features(tmp_path, features=("mfcc_stats", "musicnn"), cache_dir=tmp_path / "c",
+                                           progress=False, device="cpu")
+    assert list(res.filenames) == ["blues.00000.wav", "classical.00000.wav"]
+    assert res.features["musicnn"].shape == (2, 400) and res.features["mfcc_stats"].shape == (2, 80)
+    bad = res.report.set_index("clip").loc["blues.00001"]
+    assert not bad["ok"] and "too short" in bad["reason"]
+    with pytest.warns(UserWarning, match=r"blues\.00001"):
+        only = gtzan.extract_gtzan_features(tmp_path, features=("musicnn",), musicnn_model="MTT_musicnn",
+                                            musicnn_layer="taggram", cache_dir=tmp_path / "c", progress=False,
+                                            device="cpu")
+    T = only.features["musicnn"]
+    assert T.shape == (2, 100) and set(only.features) == {"musicnn"}
+    k = musicnn.tag_names("MTT_musicnn").index("classical")
+    assert T[1, k] > T[0, k]  # mean "classical" probability: the classical clip's is higher

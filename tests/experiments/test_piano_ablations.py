@@ -5,7 +5,7 @@ import pytest
 
 from synthetic_views import make_views
 from kmnet import DeepKernelNetwork
-from kmnet.experiments.piano_ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep
+from kmnet.experiments.piano_ablations import dkn_sweep, elementary_kernel_svms, map_network_sweep, table3_rows
 from kmnet.metrics import mcnemar_test
 from kmnet.baselines import KernelSVC
 
@@ -85,3 +85,45 @@ def test_mcnemar(rng):
     assert mcnemar_test(y, a, a)["p_value"] == 1.0
     with pytest.raises(ValueError, match="1-D"):
         mcnemar_test(y, a[:-1], b)
+
+
+def test_table3_rows_put_the_paper_row_beside_each_feature(rng):
+    import pandas as pd
+
+    from kmnet.datasets.piano.features import PianoFeatures
+    from kmnet.experiments.paper import paper_table
+
+    n = 80
+    y = rng.choice(["Baroque", "Classical", "Modern", "Romantic"], n)
+    codes = np.searchsorted(["Baroque", "Classical", "Modern", "Romantic"], y)
+    man = pd.DataFrame({"id": [f"p{i}" for i in range(n)], "period": y,
+                        "split": np.where(np.arange(n) % 3 == 0, "test", "train")})
+    arrays = {"audio_mfcc": rng.normal(size=(n, 5)).astype(np.float32), "text": rng.normal(size=(n, 4)),
+              "audio_musicnn": (rng.normal(size=(n, 6)) + 2.0 * np.eye(6)[codes]).astype(np.float16)}
+    F = PianoFeatures(man, arrays, {})
+    seed = int(rng.integers(1000))
+    t = table3_rows(F, {"Audio-musicnn": "audio_musicnn", "Audio-MFCC": "audio_mfcc"},
+                    paper_rows={"Audio-musicnn": "Audio-VGGish"}, kernels=("linear", "hi"), C_grid=(1.0, 10.0),
+                    cv=3, random_state=seed)
+    paper = paper_table("table3")
+    assert list(t["feature"]) == ["Audio-musicnn"] * 2 + ["Audio-MFCC"] * 2
+    assert list(t["features"]) == ["audio_musicnn"] * 2 + ["audio_mfcc"] * 2
+    assert list(t["paper_row"]) == ["Audio-VGGish"] * 2 + ["Audio-MFCC"] * 2
+    assert t["paper"].tolist() == [paper.loc[r, k] for r, k in zip(t["paper_row"], t["kernel"])]
+    # the same SVMs as elementary_kernel_svms on the split by hand
+    tr, te = man["split"].to_numpy() == "train", man["split"].to_numpy() == "test"
+    X = arrays["audio_musicnn"].astype(np.float64)
+    ref = elementary_kernel_svms({"m": X[tr]}, y[tr], {"m": X[te]}, y[te], kernels=("linear", "hi"),
+                                 C_grid=(1.0, 10.0), cv=3, class_weight="balanced", random_state=seed)
+    np.testing.assert_allclose(t["ours"].to_numpy()[:2], 100 * ref["accuracy"].to_numpy())
+    assert (t["ours"][:2] > 100 / 3).all()
+    no_paper = table3_rows(F, {"musicnn": "audio_musicnn"}, kernels=("linear",), C_grid=(1.0,), cv=3)
+    assert np.isnan(no_paper["paper"]).all()
+    with pytest.raises(ValueError, match="unknown feature matrices"):
+        table3_rows(F, {"x": "audio_vggish"})
+    with pytest.raises(ValueError, match="not in the paper's Table 3 rows"):
+        table3_rows(F, {"x": "audio_mfcc"}, paper_rows={"x": "Audio-VGGish-2"})
+    with pytest.raises(ValueError, match="are not in rows"):
+        table3_rows(F, {"x": "audio_mfcc"}, paper_rows={"y": "Audio-VGGish"})
+    with pytest.raises(ValueError, match="at least one"):
+        table3_rows(F, {})

@@ -178,3 +178,35 @@ def test_re_during_learning_follows_one_continuous_run(rng):
     assert net.epochs == DeepKernelMapNetwork.from_dkn(dkn, X, random_state=0).epochs  # not modified
     with pytest.raises(ValueError, match="both X_eval and y_eval"):
         pc.re_during_learning(net, dkn, X, y[tr], X_eval=Xe)
+
+
+def test_audio_feature_rows_rerun_the_audio_rows_with_another_feature():
+    """Each audio feature gives the rows a protocol run on views with that feature as audio gives."""
+    torch.set_num_threads(1)
+    F = _features(100)
+    n = len(F)
+    codes = np.searchsorted(PERIODS, F.labels())
+    F.arrays["audio_musicnn"] = (rng.normal(size=(n, 12)) + 2.0 * np.eye(12)[codes]).astype(np.float16)
+    seeds = [int(s) for s in rng.integers(0, 1000, 2)]
+    kw = dict(hi_C=(1.0, 10.0), dkn_C=(1.0,), dkn_hidden=4, dkn_max_iter=2, device="cpu")
+    t, runs = pc.audio_feature_rows(F, ["audio_musicnn", "audio_mfcc"], methods=[M.AUDIO_DKN, M.AUDIO_HI],
+                                    seeds=seeds, return_runs=True, **kw)
+    assert list(t["audio_feature"]) == ["audio_musicnn"] * 2 + ["audio_mfcc"] * 2
+    assert list(t["method"]) == [M.AUDIO_HI, M.AUDIO_DKN] * 2  # the table's order
+    assert (t["runs"] == 2).all() and set(runs["audio_feature"]) == {"audio_musicnn", "audio_mfcc"}
+    paper = paper_table("table5").set_index(["modality", "method"])["paper_mean"]
+    assert t.loc[0, "paper_value"] == paper[("Audio", "Histogram kernel + SVM")]
+    # the same as a protocol run by hand on the views with the feature as audio
+    views, y, tr, te, shape = piano_views(F, audio="audio_musicnn")
+    hand = run_protocol([m for m in pc.piano_methods(image_shape=shape, **kw) if m.name == M.AUDIO_HI], views, y,
+                        fixed_splits(tr, te, seeds=seeds, protocol="piano"), time_repeat=1)
+    np.testing.assert_allclose(t.loc[0, "mean"], 100 * hand.runs["accuracy"].mean())
+    assert t.loc[0, "mean"] > 100 / 3  # the period-telling feature is read
+    with pytest.raises(ValueError, match="unknown feature matrices"):
+        pc.audio_feature_rows(F, ["audio_vggish"], **kw)
+    with pytest.raises(ValueError, match="methods: unknown"):
+        pc.audio_feature_rows(F, ["audio_mfcc"], methods=["VGGish + SVM"], **kw)
+    with pytest.raises(ValueError, match="DM2KMN rows are built from"):
+        pc.audio_feature_rows(F, ["audio_mfcc"], methods=[M.LEARNED_DM2KMN], **kw)
+    with pytest.raises(ValueError, match="at least one"):
+        pc.audio_feature_rows(F, [], **kw)

@@ -324,10 +324,14 @@ def extract_gtzan_features(
         As in :func:`load_gtzan_audio`.
     features : tuple of str, default ("mfcc_stats", "cnn", "image")
         As in :func:`kmnet.features.extract_audio`; add ``"table"`` for the 57 columns of
-        ``features_30_sec.csv`` computed from the audio (about 2 s per clip).
+        ``features_30_sec.csv`` computed from the audio (about 2 s per clip), or
+        ``"musicnn"`` for a music-trained encoder's embedding
+        (:func:`kmnet.features.musicnn.extract_many`: MSD_musicnn's penultimate layer, mean and
+        max over 3-s patches, 400 values; needs ``pip install --no-deps musicnn==0.1.0``).
     **kwargs
         Passed to :func:`kmnet.features.extract_audio` (``cnn=``, ``device=``, ``cache=``,
-        ``progress=``, ...).
+        ``progress=``, ...); ``musicnn_model=`` and ``musicnn_layer=`` choose the musicnn
+        model and layer.
 
     Returns
     -------
@@ -336,7 +340,22 @@ def extract_gtzan_features(
     from ..features.pipeline import extract_audio
 
     man = load_gtzan_audio(root)
-    arrays, rep = extract_audio(list(man["path"]), features=features, **kwargs)
+    mn = {k: kwargs.pop(k) for k in ("musicnn_model", "musicnn_layer") if k in kwargs}
+    rest = tuple(f for f in features if f != "musicnn")
+    paths = list(man["path"])
+    arrays, rep = extract_audio(paths, features=rest, **kwargs) if rest else ({}, None)
+    if "musicnn" in features:
+        from ..features.musicnn import extract_many
+
+        layer = mn.get("musicnn_layer", "penultimate")
+        kw = {k: kwargs[k] for k in ("cache", "cache_dir", "progress", "device") if k in kwargs}
+        emb, mrep = extract_many(paths, model=mn.get("musicnn_model", "MSD_musicnn"), layers=(layer,), **kw)
+        arrays["musicnn"] = emb[layer]
+        if rep is None:
+            rep = mrep
+        else:  # a clip is usable when every requested feature is
+            bad = ~mrep["ok"].to_numpy() & rep["ok"].to_numpy()
+            rep.loc[bad, ["ok", "status", "reason"]] = mrep.loc[bad, ["ok", "status", "reason"]].to_numpy()
     rep = pd.concat([man[["filename", "clip", "label"]].reset_index(drop=True), rep], axis=1)
     ok = rep["ok"].to_numpy(dtype=bool)
     if not ok.all():

@@ -995,7 +995,8 @@ def gtzan_data(
     audio_features : sequence of str, optional
         With ``audio_root``: Table 1 reads these encoder features of the audio instead of the
         table's columns (:func:`kmnet.datasets.gtzan.extract_gtzan_features`, e.g.
-        ``("cnn", "mfcc_stats")``); the feature sets are the first alone and all together. The
+        ``("cnn", "mfcc_stats")``, or ``("musicnn",)`` for a CNN trained on music audio); the
+        feature sets are the first alone and all together. The
         protocols always read the window table's columns.
     window, n_windows : int, optional
         Samples per window and most windows per clip when the windows are computed from audio

@@ -6,6 +6,8 @@ Three small runners, each returning one row per setting with its test accuracy a
 
 * :func:`elementary_kernel_svms`: an SVM on every elementary kernel of every feature matrix,
   ``C`` chosen by cross-validation inside the training split (the paper's Table 3);
+* :func:`table3_rows`: the same for named matrices of the piano features, with the paper's
+  Table 3 value beside each row (e.g. an ``audio_musicnn`` row beside the paper's VGGish row);
 * :func:`dkn_sweep`: a :class:`~kmnet.DeepKernelNetwork` with one parameter varied (hidden
   units, Table 4; depth; kernel normalisation), ``C`` chosen per setting by
   :func:`kmnet.experiments.protocols.select_svm_c` on the training split;
@@ -53,7 +55,7 @@ from .._validation import check_labels
 from ..maps import canonical_kernel_name, make_map
 from ..metrics import relative_error
 
-__all__ = ["elementary_kernel_svms", "dkn_sweep", "map_network_sweep"]
+__all__ = ["elementary_kernel_svms", "table3_rows", "dkn_sweep", "map_network_sweep"]
 
 _C_GRID = (0.1, 1.0, 10.0, 100.0, 1000.0)
 
@@ -169,6 +171,82 @@ def elementary_kernel_svms(
                 "predict": pred,
             })
     return pd.DataFrame(rows)
+
+
+def table3_rows(
+    features,
+    rows: Mapping[str, str],
+    *,
+    paper_rows: Mapping[str, str] | None = None,
+    kernels: Sequence[str] = ("linear", "polynomial", "rbf", "hi"),
+    C_grid: Sequence[float] = _C_GRID,
+    cv=5,
+    class_weight="balanced",
+    random_state=None,
+    device=None,
+) -> pd.DataFrame:
+    """Table 3 rows for named matrices of the piano features, each beside a paper row.
+
+    :func:`elementary_kernel_svms` on the manifest's split of ``features`` (``C`` by ``cv``-fold
+    cross-validation on the training split, the test split scored once per SVM).
+
+    Parameters
+    ----------
+    features : kmnet.datasets.piano.features.PianoFeatures
+        e.g. ``load_features()`` (with ``audio_musicnn`` when ``musicnn.npz`` is committed).
+    rows : mapping of str to str
+        Row label -> feature matrix, e.g. ``{"Audio-musicnn": "audio_musicnn"}``.
+    paper_rows : mapping of str to str, optional
+        Row label -> the paper's Table 3 row shown beside it (``"Audio-MFCC"``,
+        ``"Audio-VGGish"`` or ``"Symbolic features"``); by default the label itself, and no
+        paper value for a label the paper does not have.
+    kernels, C_grid, cv, class_weight, random_state, device
+        As in :func:`elementary_kernel_svms` (the piano set's classes weighted inversely to
+        their counts by default, as in the paper).
+
+    Returns
+    -------
+    DataFrame
+        :func:`elementary_kernel_svms`' columns with ``feature`` the row label, plus
+        ``features`` (the matrix), ``ours`` (test accuracy in %), ``paper_row`` and ``paper``
+        (the paper's accuracy in %, NaN where it has none).
+
+    Raises
+    ------
+    ValueError
+        No rows, a matrix ``features`` does not hold, or an unknown paper row.
+    """
+    from .paper import paper_table
+
+    rows = dict(rows)
+    if not rows:
+        raise ValueError("rows: name at least one feature matrix")
+    have = getattr(features, "arrays", {})
+    missing = sorted({k for k in rows.values() if k not in have})
+    if missing:
+        raise ValueError(f"rows: unknown feature matrices {missing}; have {sorted(have)}")
+    paper = paper_table("table3")
+    given = dict(paper_rows or {})
+    stray = sorted(set(given) - set(rows))
+    if stray:
+        raise ValueError(f"paper_rows: labels {stray} are not in rows {list(rows)}")
+    bad = sorted(str(v) for v in given.values() if v not in paper.index)
+    if bad:
+        raise ValueError(f"paper_rows: {bad} not in the paper's Table 3 rows {list(paper.index)}")
+
+    def split(part):
+        v = features.views(part, extra=tuple(dict.fromkeys(rows.values())))
+        return {label: v[key] for label, key in rows.items()}
+
+    t = elementary_kernel_svms(split("train"), features.labels("train"), split("test"), features.labels("test"),
+                               kernels=kernels, C_grid=C_grid, cv=cv, class_weight=class_weight,
+                               random_state=random_state, device=device)
+    t.insert(1, "features", t["feature"].map(rows))
+    t["ours"] = 100.0 * t["accuracy"]
+    t["paper_row"] = [given.get(label, label) for label in t["feature"]]
+    t["paper"] = [float(paper.loc[r, k]) if r in paper.index and k in paper.columns else np.nan
+                  for r, k in zip(t["paper_row"], t["kernel"])]
+    return t
 
 
 def dkn_sweep(

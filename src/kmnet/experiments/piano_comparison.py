@@ -21,6 +21,8 @@ method (ours)                   what it is                                      
 ==============================  ======================================================  ==========================
 
 :func:`table5` joins a protocol result with the paper's Table 5 (accuracy, RE, forward time);
+:func:`audio_feature_rows` re-runs the rows that read the audio view with another audio feature
+(e.g. ``audio_musicnn``, a CNN trained on music audio) for rows beside the table's;
 :func:`order_differences` lists the pairs of methods the paper and we order differently;
 :func:`re_during_learning` traces RE (Eq. 17) and accuracy over the epochs of end-to-end learning.
 """
@@ -37,7 +39,8 @@ from . import method_names as names
 from .multimodal_comparison import multimodal_methods
 from .protocols import Method, estimator_method
 
-__all__ = ["TABLE5_ORDER", "hi_svm_method", "piano_methods", "table5", "order_differences", "re_during_learning"]
+__all__ = ["AUDIO_VIEW_METHODS", "TABLE5_ORDER", "audio_feature_rows", "hi_svm_method", "piano_methods", "table5",
+           "order_differences", "re_during_learning"]
 
 #: our method -> (modality, the paper's Table 5 method), in the paper's row order
 _PAPER_ROW = {
@@ -130,6 +133,95 @@ def piano_methods(
         names.TEXT_DKN: base[names.LYRICS_DKN],
     }
     return [extra[n] if n in extra else base[n] for n in TABLE5_ORDER]
+
+
+#: Table 5's methods that read the ``audio`` view (the CNNs read the log-Mel image instead)
+AUDIO_VIEW_METHODS = (names.AUDIO_HI, names.AUDIO_DKN, names.DCN, names.CONCAT, names.LATE, names.HYBRID, names.DKN,
+                      names.INITIAL_DM2KMN, names.LEARNED_DM2KMN)
+
+
+def audio_feature_rows(
+    features,
+    audio_features: Sequence[str] = ("audio_musicnn",),
+    *,
+    methods: Sequence[str] = AUDIO_VIEW_METHODS,
+    seeds: Sequence[int] = (0, 1, 2),
+    time_repeat: int = 1,
+    progress: bool = False,
+    return_runs: bool = False,
+    **method_params,
+):
+    """Table 5's audio-reading rows again with other audio features, beside the paper's values.
+
+    For every matrix of ``audio_features`` the views of :func:`kmnet.experiments.views.piano_views`
+    take it as the ``audio`` modality, the chosen methods of :func:`piano_methods` run on the
+    manifest's fixed split once per seed (:func:`kmnet.experiments.protocols.run_protocol`:
+    hyper-parameters chosen on the training part only, the test part scored once per run) and
+    :func:`table5` puts the paper's row beside each. The text rows and the CNNs on the log-Mel
+    image do not read the audio view, so they are the same as in the main table.
+
+    Parameters
+    ----------
+    features : kmnet.datasets.piano.features.PianoFeatures
+        e.g. ``load_features()``; holds ``audio_musicnn`` when ``data/piano/musicnn.npz`` is
+        committed.
+    audio_features : sequence of str, default ("audio_musicnn",)
+        Matrices of ``features`` to use as the audio modality, one block of rows each.
+    methods : sequence of str, default :data:`AUDIO_VIEW_METHODS`
+        Names from :data:`TABLE5_ORDER`; run in the table's order. The DM2KMN rows are built
+        from the multi-modal DKN, which must be among them.
+    seeds : sequence of int, default (0, 1, 2)
+        One run per seed on the fixed split (folds, initialisations).
+    time_repeat : int, default 1
+        Forward-time repeats per test-set prediction.
+    progress : bool, default False
+    return_runs : bool, default False
+        Also return the runs (:attr:`ProtocolResult.runs` of every feature, with an
+        ``audio_feature`` column).
+    **method_params
+        Passed to :func:`piano_methods` (``device``, ``hi_C``, ``dkn_C``, ``dkn_hidden``,
+        ``dkn_max_iter``, ``mlp_epochs``, ``dm2kmn_max_epochs``, ...): use the main table's.
+
+    Returns
+    -------
+    DataFrame, or (DataFrame, DataFrame) with ``return_runs``
+        :func:`table5`'s columns with ``audio_feature`` first, one row per (audio feature,
+        method); and the runs.
+
+    Raises
+    ------
+    ValueError
+        No audio feature, a matrix ``features`` does not hold, an unknown method, or a DM2KMN
+        row without the multi-modal DKN.
+    """
+    from ..datasets.splits import fixed_splits
+    from .protocols import run_protocol
+    from .views import piano_views
+
+    feats = [str(a) for a in ([audio_features] if isinstance(audio_features, str) else audio_features)]
+    if not feats:
+        raise ValueError("audio_features: name at least one feature matrix")
+    missing = sorted(set(feats) - set(getattr(features, "arrays", {})))
+    if missing:
+        raise ValueError(f"audio_features: unknown feature matrices {missing}; have {sorted(features.arrays)}")
+    wanted = [str(m) for m in ([methods] if isinstance(methods, str) else methods)]
+    unknown = sorted(set(wanted) - set(TABLE5_ORDER))
+    if unknown or not wanted:
+        raise ValueError(f"methods: unknown {unknown or wanted}; Table 5 has {list(TABLE5_ORDER)}")
+    if {names.INITIAL_DM2KMN, names.LEARNED_DM2KMN} & set(wanted) and names.DKN not in wanted:
+        raise ValueError(f"methods: the DM2KMN rows are built from {names.DKN!r}; include it")
+    blocks, runs = [], []
+    for feat in feats:
+        views, y, train, test, image_shape = piano_views(features, audio=feat)
+        chosen = [m for m in piano_methods(image_shape=image_shape, **method_params) if m.name in set(wanted)]
+        splits = fixed_splits(train, test, seeds=[int(s) for s in seeds], protocol="piano")
+        result = run_protocol(chosen, views, y, splits, time_repeat=int(time_repeat), progress=progress)
+        t = table5(result)
+        t.insert(0, "audio_feature", feat)
+        blocks.append(t)
+        runs.append(result.runs.assign(audio_feature=feat))
+    out = pd.concat(blocks, ignore_index=True)
+    return (out, pd.concat(runs, ignore_index=True)) if return_runs else out
 
 
 def table5(result, *, by_run: bool = False) -> pd.DataFrame:

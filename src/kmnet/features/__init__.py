@@ -6,7 +6,8 @@ Modules: :mod:`~kmnet.features.audio` (signal -> MFCC, statistics, compact image
 :mod:`~kmnet.features.image` (MFCC image, :class:`ImageEncoder`), :mod:`~kmnet.features.text`
 (:class:`TextEncoder`), :mod:`~kmnet.features.gtzan_table` (the 57 columns of the GTZAN table),
 :mod:`~kmnet.features.cache` (the on-disk cache), :mod:`~kmnet.features.pipeline` (batch
-extraction with per-item failure reports).
+extraction with per-item failure reports), :mod:`~kmnet.features.musicnn` (music-trained audio
+taggers and embeddings, musicnn's weights in torch; imported on its own, not here).
 """
 
 from .audio import (

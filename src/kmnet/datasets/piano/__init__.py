@@ -54,13 +54,14 @@ Modules
 ``pipeline``      one piece: conversion, checks, MIDI, audio, with its cache (:func:`process_piece`)
 ``builder``       :func:`build` and the readers of what it wrote (manifest, **kern text, audio)
 ``features``      the committed feature matrices of the set (:func:`~.features.load_features`)
+``musicnn``       the music-trained audio feature ``audio_musicnn`` (:func:`~.musicnn.build_musicnn_features`)
 ``preview``       the first system of a score as SVG, a short MP3 clip of its audio
 ``fetch``         ``kmnet data fetch piano``: the sources from their repositories
 ``_isolate``      worker processes that survive crashing converters
 ================  ==============================================================================
 
-The split is :func:`kmnet.datasets.splits.split_pieces`. Only ``features`` reaches torch (through
-:mod:`kmnet.features`); the other modules do not import it.
+The split is :func:`kmnet.datasets.splits.split_pieces`. Only ``features`` and ``musicnn`` reach
+torch (through :mod:`kmnet.features`); the other modules do not import it.
 
 Examples
 --------

@@ -53,7 +53,7 @@ from .selection import (
     load_sources,
 )
 
-__all__ = ["BuildResult", "build", "check_writable", "load_manifest", "kern_text", "audio_path",
+__all__ = ["BuildResult", "build", "check_writable", "load_manifest", "manifest_rows", "kern_text", "audio_path",
            "default_manifest_path", "MIN_BUILT_FRACTION"]
 
 TASK_TIMEOUT_S = 900.0
@@ -527,6 +527,24 @@ def load_manifest(path: str | os.PathLike | None = None) -> pd.DataFrame:
         if c in m.columns:
             m[c] = m[c].fillna("")
     return m
+
+
+def manifest_rows(manifest: pd.DataFrame | None = None, ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """The manifest (default the committed one), or its rows of ``ids`` in that order; index reset.
+
+    Raises
+    ------
+    ValueError
+        An id that is not in the manifest.
+    """
+    m = load_manifest() if manifest is None else manifest
+    if ids is not None:
+        ids = list(ids)
+        unknown = sorted(set(ids) - set(m["id"]))
+        if unknown:
+            raise ValueError(f"unknown piano id(s): {unknown[:5]}")
+        m = m.set_index("id", drop=False).loc[ids]
+    return m.reset_index(drop=True)
 
 
 def _manifest_row(piece, manifest: pd.DataFrame | None) -> Mapping:

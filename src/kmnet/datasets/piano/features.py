@@ -14,7 +14,10 @@ Three feature matrices and one small image per piece, in manifest order:
 * ``kern_bow``: token counts of the same **kern text (whitespace tokens, the 2000 most frequent
   in the training split's texts), the text branch of the CNN + bag-of-words baseline [91];
 * ``image``: a compact log-Mel image (32 Mel bands x 64 time columns, float16) for the CNN
-  baselines trained from scratch.
+  baselines trained from scratch;
+* ``audio_musicnn`` (optional, in its own file ``musicnn.npz``): the rendered excerpt through
+  a CNN trained on music audio (musicnn's ``MSD_musicnn``, 400 values; made by
+  :func:`kmnet.datasets.piano.musicnn.build_musicnn_features`).
 
 :func:`build_features` extracts them (cached per file by :mod:`kmnet.features`) and writes
 ``data/piano/features.npz`` (the matrices; the 1000 CNN logits as float16 to keep the file
@@ -45,7 +48,7 @@ import pandas as pd
 
 from ..._atomic import atomic_save_npz, atomic_write_text
 from ..paths import checkout_path
-from .builder import audio_path, kern_text, load_manifest
+from .builder import audio_path, kern_text, load_manifest, manifest_rows
 
 __all__ = [
     "FEATURE_NAMES",
@@ -61,6 +64,7 @@ FEATURE_NAMES = {
     "audio_cnn": "MFCC image -> frozen ImageNet CNN (1000 logits)",
     "text": "**kern text -> frozen transformer, 512-token clips, max-pooled",
     "kern_bow": "**kern token counts (training-split vocabulary)",
+    "audio_musicnn": "rendered audio -> MSD_musicnn penultimate layer, mean+max over 3-s patches (400-d; musicnn.npz)",
 }
 
 #: default extraction settings (recorded in features.json)
@@ -86,9 +90,12 @@ class PianoFeatures:
         The manifest rows of the pieces, in the order of the arrays.
     arrays : dict of str to ndarray
         ``audio_mfcc`` (n, 80), ``audio_cnn`` (n, 1000), ``text`` (n, 384), ``kern_bow``
-        (n, 2000) and ``image`` (n, 32, 64), as stored (see :data:`STORED_DTYPES`).
+        (n, 2000) and ``image`` (n, 32, 64), as stored (see :data:`STORED_DTYPES`); and
+        ``audio_musicnn`` (n, 400, float16) when ``musicnn.npz`` is present
+        (:mod:`kmnet.datasets.piano.musicnn`).
     info : dict
-        Configuration, encoders, versions and timings (``features.json``).
+        Configuration, encoders, versions and timings (``features.json``); under
+        ``"audio_musicnn"`` the content of ``musicnn.json`` when that file is present.
     """
 
     manifest: pd.DataFrame
@@ -204,14 +211,7 @@ def build_features(
     cfg["image_shape"] = list(map(int, cfg["image_shape"]))
     cnn = cnn or DEFAULT_CNN
     text_encoder = text_encoder or DEFAULT_TEXT_ENCODER
-    m = load_manifest() if manifest is None else manifest
-    if ids is not None:
-        ids = list(ids)
-        unknown = sorted(set(ids) - set(m["id"]))
-        if unknown:
-            raise ValueError(f"unknown piano id(s): {unknown[:5]}")
-        m = m.set_index("id", drop=False).loc[ids].reset_index(drop=True)
-    m = m.reset_index(drop=True)
+    m = manifest_rows(manifest, ids)
     times: dict[str, float] = {}
     failures: dict[tuple[str, str], str] = {}  # (id, stage) -> first reason
 
@@ -316,6 +316,9 @@ def load_features(path: str | os.PathLike | None = None, manifest: pd.DataFrame 
             if not np.array_equal(z["ids"].astype(str), ids):
                 raise ValueError(f"{ip.name} and {p.name} list different pieces; rebuild the features")
             arrays["image"] = z["image"]
+    musicnn = _load_extra(p.with_name("musicnn.npz"), "audio_musicnn", ids)
+    if musicnn is not None:
+        arrays["audio_musicnn"] = musicnn
     m = load_manifest(p.with_name("manifest.csv")) if manifest is None else manifest
     by_id = m.set_index("id", drop=False)
     missing = sorted(set(ids) - set(by_id.index))
@@ -325,7 +328,30 @@ def load_features(path: str | os.PathLike | None = None, manifest: pd.DataFrame 
     m = by_id.loc[list(ids)].reset_index(drop=True)
     jp = p.with_suffix(".json")
     info = json.loads(jp.read_text()) if jp.is_file() else {}
+    if musicnn is not None and p.with_name("musicnn.json").is_file():
+        info["audio_musicnn"] = json.loads(p.with_name("musicnn.json").read_text())
     return PianoFeatures(manifest=m, arrays=arrays, info=info)
+
+
+def _load_extra(path: Path, key: str, ids: np.ndarray) -> np.ndarray | None:
+    """A feature kept in its own file (``ids`` + ``key``), in the order of ``ids``; None if absent.
+
+    Raises
+    ------
+    ValueError
+        The file lacks ``ids`` or ``key``, or lists other pieces than ``ids``.
+    """
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        missing = [k for k in ("ids", key) if k not in z.files]
+        if missing:
+            raise ValueError(f"{path.name} has no {missing}; rebuild it")
+        own, X = z["ids"].astype(str), z[key]
+    if len(own) != len(ids) or len(X) != len(own) or set(own) != set(ids):
+        raise ValueError(f"{path.name} and features.npz list different pieces; rebuild {path.name}")
+    pos = {pid: i for i, pid in enumerate(own)}
+    return X[[pos[i] for i in ids]]
 
 
 def _store(a: np.ndarray, dtype) -> np.ndarray:
