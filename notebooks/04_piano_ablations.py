@@ -109,7 +109,7 @@ from kmnet.metrics import mcnemar_test  # noqa: E402
 # The committed features of the reconstructed set and the manifest's fixed split, beside the
 # paper's Table 2.
 
-# %% tags=["hide-input", "nbval-check-output"]
+# %% tags=["hide-input"]
 F = load_features(features_path)
 y_train, y_test = F.labels("train"), F.labels("test")
 n_test = len(y_test)
