@@ -170,6 +170,15 @@ def test_dkn_study_table(rng):
     bars = fig.axes[2].patches
     assert len(fig.axes) >= 3 and len(bars) == 16
     np.testing.assert_allclose(sorted(b.get_width() for b in bars), sorted(long["ri"]), atol=1e-9)
+    assert fig.get_figwidth() <= 7.5  # a book column at 100 dpi
+    short = [f"s{i}" for i in range(len(tab))]
+    fig = plot_dkn_study(tab, labels=short)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == short
+    assert [t.get_text() for t in fig.axes[2].get_yticklabels()] == short
+    with pytest.raises(ValueError, match="labels"):
+        plot_dkn_study(tab, labels=short[:1])
+    with pytest.raises(ValueError, match="figsize"):
+        plot_dkn_study(tab, figsize=(0, None))
 
 
 def test_dkn_study_rejects_bad_input(rng):

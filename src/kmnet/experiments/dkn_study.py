@@ -1,5 +1,7 @@
 """Weight updates, kernel centring and RBF width of the DKN, compared on training data (Section 3.1).
 
+Notebook: 04_piano_ablations (Section 4, weight updates and centring).
+
 The DKN of :class:`~kmnet.DeepKernelNetwork` has three choices that decide whether its hidden
 units and its input kernels stay in use: the weight update that keeps :math:`w\\ge0`
 (``update``: Euclidean projection onto the simplex, exponentiated gradient, fixed Euclidean norm),
@@ -28,7 +30,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from kmnet import DeepKernelNetwork
->>> from kmnet.dkn_study import dkn_settings, dkn_study
+>>> from kmnet.experiments.dkn_study import dkn_settings, dkn_study
 >>> rng = np.random.default_rng(0)
 >>> y = np.repeat([0, 1, 2], 30)
 >>> X = {"a": rng.normal(size=(90, 4)) + y[:, None], "b": rng.normal(size=(90, 3)) - y[:, None]}
@@ -291,46 +293,62 @@ def ri_long(table: pd.DataFrame) -> pd.DataFrame:
     return out[["setting", "unit", "modality", "kernel", "ri"]]
 
 
-def plot_dkn_study(table: pd.DataFrame, *, title: str = "", figsize=(12, None)):
+def plot_dkn_study(table: pd.DataFrame, *, title: str = "", labels: Sequence[str] | None = None,
+                   figsize=(7.5, None)):
     """Accuracy (CV and test), live units and RI of every setting of a :func:`dkn_study` table.
 
-    Left: cross-validation accuracy (mean ± std over the folds) and test accuracy per setting;
-    middle: live and effective hidden units; right: RI of every input kernel as stacked bars.
-    Returns the figure.
+    Sized for a book column (``figsize[0]`` inches wide, 7.5 by default): the top row holds the
+    cross-validation accuracy (mean ± std over the folds) with the test accuracy (left) and the
+    live and effective hidden units (right); the bottom row the RI of every input kernel as
+    stacked bars, its legend below. ``labels`` replaces the settings' long labels on the y axes.
+    Returns the figure (axes 0, 1, 2: accuracy, units, RI).
     """
     import matplotlib.pyplot as plt
 
+    width, height = figsize
+    if not width or width <= 0:
+        raise ValueError(f"figsize: expected a positive width, got {figsize!r}")
     ri = ri_long(table).pivot(index="setting", columns="unit", values="ri").loc[table["setting"]]
     n = len(table)
-    height = figsize[1] if figsize[1] is not None else 1.2 + 0.32 * n
-    fig, axes = plt.subplots(1, 3, figsize=(figsize[0], height), sharey=True,
-                             gridspec_kw={"width_ratios": [1.2, 0.8, 1.6]})
+    names = list(table["setting"]) if labels is None else [str(x) for x in labels]
+    if len(names) != n:
+        raise ValueError(f"labels: expected {n} labels, got {len(names)}")
+    row = 0.6 + 0.28 * n
+    height = height if height is not None else 2 * row + 1.6
+    fig = plt.figure(figsize=(width, height))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.35], width_ratios=[1.3, 1])
+    ax_acc = fig.add_subplot(grid[0, 0])
+    ax_units = fig.add_subplot(grid[0, 1], sharey=ax_acc)
+    ax_ri = fig.add_subplot(grid[1, :])
     pos = np.arange(n)
-    ax = axes[0]
+    ax = ax_acc
     ax.errorbar(100 * table["cv_accuracy"], pos, xerr=100 * table["cv_std"], fmt="o", capsize=2,
                 label="CV (training part)")
     if table["accuracy"].notna().any():
         ax.plot(100 * table["accuracy"], pos, "s", mfc="none", label="test")
-    ax.set_yticks(pos, table["setting"])
+    ax.set_yticks(pos, names)
     ax.invert_yaxis()
     ax.set_xlabel("accuracy (%)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 * 10 / max(n, 10)), ncol=2, frameon=False, fontsize=8)
-    ax = axes[1]
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
+    ax = ax_units
     ax.barh(pos - 0.2, table["live_units"], height=0.4, label="live")
     ax.barh(pos + 0.2, table["effective_units"], height=0.4, label="effective")
     ax.axvline(float(table["hidden_units"].max()), color="k", ls=":", lw=1)
     ax.set_xlabel("hidden units")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 * 10 / max(n, 10)), ncol=2, frameon=False, fontsize=8)
-    ax = axes[2]
+    ax.tick_params(axis="y", labelleft=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
+    ax = ax_ri
     left = np.zeros(n)
     cmap = plt.get_cmap("tab20")
     for j, unit in enumerate(ri.columns):
         ax.barh(pos, ri[unit].to_numpy(), left=left, color=cmap(j % 20), label=unit)
         left += ri[unit].to_numpy()
+    ax.set_yticks(pos, names)
+    ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("relative importance (%), Eq. 18")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    for a in axes:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2 - 0.4 / max(n, 1)), ncol=4, frameon=False)
+    for a in (ax_acc, ax_units, ax_ri):
         a.grid(axis="y", visible=False)
     if title:
         fig.suptitle(title)
