@@ -180,10 +180,10 @@ def test_re_during_learning_follows_one_continuous_run(rng):
         pc.re_during_learning(net, dkn, X, y[tr], X_eval=Xe)
 
 
-def test_audio_feature_rows_rerun_the_audio_rows_with_another_feature():
+def test_audio_feature_rows_rerun_the_audio_rows_with_another_feature(rng):
     """Each audio feature gives the rows a protocol run on views with that feature as audio gives."""
     torch.set_num_threads(1)
-    F = _features(100)
+    F = _features(rng, 100)
     n = len(F)
     codes = np.searchsorted(PERIODS, F.labels())
     F.arrays["audio_musicnn"] = (rng.normal(size=(n, 12)) + 2.0 * np.eye(12)[codes]).astype(np.float16)
@@ -210,3 +210,103 @@ def test_audio_feature_rows_rerun_the_audio_rows_with_another_feature():
         pc.audio_feature_rows(F, ["audio_mfcc"], methods=[M.LEARNED_DM2KMN], **kw)
     with pytest.raises(ValueError, match="at least one"):
         pc.audio_feature_rows(F, [], **kw)
+
+
+# ---------------------------------------------------------------------- extra audio rows, verdicts
+def test_extra_audio_rows_follow_the_audio_rows_and_get_the_papers_audio_values(rng):
+    torch.set_num_threads(1)
+    F = _features(rng, 120)
+    views, y, tr, te, shape = piano_views(F, extra_audio=("audio_cnn",))
+    np.testing.assert_allclose(views["audio_cnn"], F.arrays["audio_cnn"].astype(np.float64))
+    with pytest.raises(ValueError, match="replace a view"):
+        piano_views(F, extra_audio=("text",))
+    methods = pc.piano_methods(image_shape=shape, hi_C=(1.0,), cnn_epochs=2,
+                               cnn_params={"input_pool": (1, 1), "channels": (4, 8)}, mlp_epochs=3,
+                               dkn_C=(1.0,), dkn_hidden=4, dkn_max_iter=2, dm2kmn_anchors=20,
+                               dm2kmn_max_epochs=1, dm2kmn_check_every=1, dm2kmn_patience=1,
+                               dm2kmn_params={"fold_dkn": "reuse"}, extra_audio=["audio_cnn"])
+    hi, dk = pc.audio_variant(M.AUDIO_HI, "audio_cnn"), pc.audio_variant(M.AUDIO_DKN, "audio_cnn")
+    got = [m.name for m in methods]
+    at = got.index(M.AUDIO_DKN)
+    assert got[at + 1:at + 3] == [hi, dk] and len(got) == len(pc.TABLE5_ORDER) + 2
+    assert next(m for m in methods if m.name == dk).views == ("audio_cnn",)
+    with pytest.raises(ValueError, match="extra_audio"):
+        pc.piano_methods(image_shape=shape, extra_audio=["text"])
+    with pytest.raises(ValueError, match="not one of"):
+        pc.audio_variant(M.DKN, "x")
+    res = run_protocol(methods, views, y, fixed_splits(tr, te, seeds=[int(rng.integers(1000))]), time_repeat=1,
+                       errors="raise")
+    t = pc.table5(res)
+    assert list(t["method"])[at:at + 4] == [M.AUDIO_DKN, hi, dk, M.TEXT_HI]
+    ti = t.set_index("method")
+    assert ti.loc[hi, "paper_value"] == 71.60 and ti.loc[dk, "paper_value"] == 72.03
+    assert ti.loc[hi, "modality"] == "Audio"
+    # the extra DKN reads only its own view: its accuracy is that of a DKN on audio_cnn alone
+    acc = res.runs.set_index("method").loc[dk, "accuracy"]
+    assert 0.0 <= acc <= 1.0 and res.runs.set_index("method").loc[dk, "n_test"] == len(te)
+
+
+def _fake_result(rng, accuracy, n_runs=3, n_pieces=200):
+    """A ProtocolResult-like object: every method right on a random share ``accuracy[m]`` of the pieces."""
+    from kmnet.experiments.protocols import ProtocolResult
+
+    truth = rng.choice(PERIODS, n_pieces)
+    preds, rows = [], []
+    for run in range(n_runs):
+        for m in pc.TABLE5_ORDER:
+            ok = rng.random(n_pieces) < accuracy.get(m, 0.7)
+            wrong = np.array([PERIODS[(PERIODS.index(t) + 1) % 4] for t in truth])
+            y_pred = np.where(ok, truth, wrong)
+            preds.append(pd.DataFrame({"protocol": "piano", "run": run, "method": m, "index": np.arange(n_pieces),
+                                       "y_true": truth, "y_pred": y_pred}))
+            rows.append({"protocol": "piano", "run": run, "method": m, "status": "ok", "accuracy": ok.mean(),
+                         "forward_s": {M.DKN: 0.2, M.LEARNED_DM2KMN: 0.1}.get(m, 0.05) * (1 + 0.05 * rng.random()),
+                         "re": {M.INITIAL_DM2KMN: 0.1 + 0.05 * rng.random(),
+                                M.LEARNED_DM2KMN: 2.0}.get(m, np.nan)})
+    return ProtocolResult(pd.DataFrame(rows), pd.concat(preds, ignore_index=True), {}, {})
+
+
+def test_piece_differences_against_a_direct_count(rng):
+    res = _fake_result(rng, {M.LEARNED_DM2KMN: 0.8, M.DKN: 0.6}, n_runs=2, n_pieces=50)
+    d = pc.piece_differences(res.predictions, M.LEARNED_DM2KMN, M.DKN)
+    p = res.predictions
+    ok = {m: np.stack([(g["y_true"] == g["y_pred"]).to_numpy() for _, g in p[p["method"] == m].groupby("run")])
+          for m in (M.LEARNED_DM2KMN, M.DKN)}
+    ref = 100 * (ok[M.LEARNED_DM2KMN].mean(0) - ok[M.DKN].mean(0))
+    np.testing.assert_allclose(d.to_numpy(), ref)
+    # the mean over pieces is the difference of the mean accuracies
+    acc = res.runs.pivot(index="run", columns="method", values="accuracy") * 100
+    assert d.mean() == pytest.approx(acc[M.LEARNED_DM2KMN].mean() - acc[M.DKN].mean())
+    with pytest.raises(ValueError, match="no rows"):
+        pc.piece_differences(p, "nope", M.DKN)
+    with pytest.raises(ValueError, match="same runs"):
+        pc.piece_differences(p[~((p["method"] == M.DKN) & (p["index"] == 3))], M.LEARNED_DM2KMN, M.DKN)
+
+
+def test_table5_claims_verdicts_follow_the_intervals(rng):
+    from kmnet.experiments.verdicts import NOT_REPRODUCED, OPPOSITE, REPRODUCED, mean_interval
+
+    acc = {M.LEARNED_DM2KMN: 0.9, M.DKN: 0.6, M.INITIAL_DM2KMN: 0.9, M.HYBRID: 0.97, M.TEXT_DKN: 0.8,
+           M.AUDIO_DKN: 0.4}
+    res = _fake_result(rng, acc)
+    c = pc.table5_claims(res, pc.table5(res)).set_index("key")
+    assert c.loc["learned_vs_dkn", "verdict"] == REPRODUCED  # 30 points on 200 pieces
+    assert c.loc["learned_vs_hybrid_fusion", "verdict"] == OPPOSITE
+    assert c.loc["text_vs_audio", "verdict"] == REPRODUCED
+    assert c.loc["learned_vs_initial", "paper"] == pytest.approx(88.74 - 83.03)
+    # the interval is the t interval of the per-piece differences
+    ref = mean_interval(pc.piece_differences(res.predictions, M.LEARNED_DM2KMN, M.INITIAL_DM2KMN).to_numpy())
+    assert (c.loc["learned_vs_initial", "low"], c.loc["learned_vs_initial", "high"]) == pytest.approx((ref.low, ref.high))
+    assert c.loc["learned_vs_initial", "verdict"] == (REPRODUCED if ref.low > 0 else OPPOSITE if ref.high < 0
+                                                      else NOT_REPRODUCED)
+    assert c.loc["learned_vs_initial", "n"] == 200 and "test pieces" in c.loc["learned_vs_initial", "reason"]
+    # the best single-modality method is chosen on our means: the text DKN here
+    assert c.loc["multimodal_vs_single", "b"] == M.TEXT_DKN
+    # the DM2KMN is about twice as fast (paper 31.18 / 12.27); RE about 0.12 % <= 0.820 %
+    assert 1.7 < c.loc["speed", "ours"] < 2.2 and c.loc["speed", "paper"] == pytest.approx(31.18 / 12.27)
+    assert c.loc["speed", "verdict"] == NOT_REPRODUCED
+    assert c.loc["initial_re", "verdict"] == REPRODUCED and c.loc["initial_re", "ours"] < 0.2
+    assert {"learned_vs_cnn_bow", "learned_vs_dcn", "learned_vs_feature_concatenation",
+            "learned_vs_decision_weighting"} <= set(c.index)
+    with pytest.raises(ValueError, match="missing"):
+        pc.table5_claims(res, pc.table5(res).iloc[1:])

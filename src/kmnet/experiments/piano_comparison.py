@@ -24,12 +24,19 @@ method (ours)                   what it is                                      
 :func:`audio_feature_rows` re-runs the rows that read the audio view with another audio feature
 (e.g. ``audio_musicnn``, a CNN trained on music audio) for rows beside the table's;
 :func:`order_differences` lists the pairs of methods the paper and we order differently;
+:func:`piece_differences` and :func:`table5_claims` judge the paper's claims on the fixed split
+with :mod:`kmnet.experiments.verdicts` (paired by test piece);
 :func:`re_during_learning` traces RE (Eq. 17) and accuracy over the epochs of end-to-end learning.
+
+Further audio features (``extra_audio`` of :func:`piano_methods`) add an "HI + SVM" and a "DKN"
+row per feature, named by :func:`audio_variant` and placed after the audio rows; :func:`table5`
+puts the paper's audio row of the same method beside them.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,8 +46,8 @@ from . import method_names as names
 from .multimodal_comparison import multimodal_methods
 from .protocols import Method, estimator_method
 
-__all__ = ["AUDIO_VIEW_METHODS", "TABLE5_ORDER", "audio_feature_rows", "hi_svm_method", "piano_methods", "table5",
-           "order_differences", "re_during_learning"]
+__all__ = ["AUDIO_VIEW_METHODS", "TABLE5_ORDER", "FUSIONS", "audio_feature_rows", "audio_variant", "hi_svm_method",
+           "piano_methods", "table5", "order_differences", "piece_differences", "table5_claims", "re_during_learning"]
 
 #: our method -> (modality, the paper's Table 5 method), in the paper's row order
 _PAPER_ROW = {
@@ -62,6 +69,32 @@ _PAPER_ROW = {
 
 #: Table 5's rows, in the paper's order
 TABLE5_ORDER = tuple(_PAPER_ROW)
+
+#: the fusion baselines of Table 5 (both modalities, from the literature)
+FUSIONS = (names.CNN_BOW, names.DCN, names.CONCAT, names.LATE, names.HYBRID)
+
+#: the audio rows that an extra audio feature repeats (:func:`audio_variant`)
+_AUDIO_VARIANTS = (names.AUDIO_HI, names.AUDIO_DKN)
+
+
+def audio_variant(method: str, feature: str) -> str:
+    """Name of ``method`` (an audio row: HI + SVM or DKN) on another audio feature, e.g.
+    ``"Audio DKN (audio_cnn)"``."""
+    if method not in _AUDIO_VARIANTS:
+        raise ValueError(f"audio_variant: {method!r} is not one of {_AUDIO_VARIANTS}")
+    if not str(feature).strip():
+        raise ValueError("audio_variant: feature must be a non-empty name")
+    return f"{method} ({feature})"
+
+
+def _row_of(name: str):
+    """(modality, paper method) of one of our rows, or None for a row the paper has no match for."""
+    if name in _PAPER_ROW:
+        return _PAPER_ROW[name]
+    for base in _AUDIO_VARIANTS:
+        if name.startswith(base + " (") and name.endswith(")"):
+            return _PAPER_ROW[base]
+    return None
 
 
 def hi_svm_method(
@@ -93,9 +126,12 @@ def piano_methods(
     hi_C: Sequence[float] = (0.1, 1.0, 10.0, 100.0, 1000.0),
     cnn_epochs: int = 60,
     cnn_params: dict | None = None,
+    extra_audio: Sequence[str] = (),
     **multimodal,
 ) -> list[Method]:
     """Table 5's methods, in the paper's row order (:data:`TABLE5_ORDER`).
+
+    With ``extra_audio``, an HI + SVM and a DKN row per further audio view follow the audio rows.
 
     Parameters
     ----------
@@ -108,6 +144,10 @@ def piano_methods(
         Epoch cap of the CNN [34] (it early-stops on a part of its training data).
     cnn_params : dict, optional
         Other :class:`~kmnet.baselines.CNNClassifier` parameters.
+    extra_audio : sequence of str
+        Further audio views (e.g. from ``piano_views(..., extra_audio=...)``): each adds the
+        rows ``audio_variant(AUDIO_HI, view)`` and ``audio_variant(AUDIO_DKN, view)`` (the
+        multi-modal rows keep the ``audio`` view).
     **multimodal
         Passed to :func:`kmnet.experiments.multimodal_comparison.multimodal_methods` (``dkn_C``,
         ``dkn_hidden``, ``dkn_max_iter``, ``mlp_epochs``, ``dm2kmn_anchors``, ...).
@@ -132,7 +172,23 @@ def piano_methods(
         names.TEXT_MLP: base[names.LYRICS_MLP],
         names.TEXT_DKN: base[names.LYRICS_DKN],
     }
-    return [extra[n] if n in extra else base[n] for n in TABLE5_ORDER]
+    out = [extra[n] if n in extra else base[n] for n in TABLE5_ORDER]
+    extra_audio = [str(v) for v in extra_audio]
+    if len(set(extra_audio)) != len(extra_audio) or set(extra_audio) & {"audio", "text", "image", "bow_counts"}:
+        raise ValueError(f"extra_audio: expected distinct views other than the piano views, got {extra_audio}")
+    if extra_audio:
+        from .protocols import dkn_method
+
+        dkn_kw = dict(C=multimodal.get("dkn_C", (0.1, 1.0, 10.0, 100.0)), max_iter=int(multimodal.get("dkn_max_iter", 50)),
+                      class_weight=cw, device=device)
+        rows = []
+        for v in extra_audio:
+            rows.append(hi_svm_method(audio_variant(names.AUDIO_HI, v), v, C=hi_C, class_weight=cw, device=device))
+            rows.append(dkn_method(audio_variant(names.AUDIO_DKN, v), views=(v,), hidden="twice", time_forward=False,
+                                   **dkn_kw))
+        at = out.index(next(m for m in out if m.name == names.AUDIO_DKN)) + 1
+        out[at:at] = rows
+    return out
 
 
 #: Table 5's methods that read the ``audio`` view (the CNNs read the log-Mel image instead)
@@ -258,13 +314,21 @@ def table5(result, *, by_run: bool = False) -> pd.DataFrame:
         return ok
     paper = paper_table("table5")
     paper_key = {(r.modality, r.method): r for r in paper.itertuples(index=False)}
-    names = [n for n in TABLE5_ORDER if n in set(ok["method"])] + [n for n in ok["method"].unique() if n not in _PAPER_ROW]
+    present = list(ok["method"].unique())
+    variants = [n for n in present if n not in _PAPER_ROW and _row_of(n) is not None]
+    order = []
+    for n in TABLE5_ORDER:
+        if n in present:
+            order.append(n)
+        if n == names.AUDIO_DKN:
+            order += variants
+    order += [n for n in present if _row_of(n) is None]
     rows = []
-    for name in names:
+    for name in order:
         g = ok[ok["method"] == name]
         acc = 100.0 * g["accuracy"].to_numpy(dtype=float)
-        re = g["re"].to_numpy(dtype=float)  # relative_error is in % already
-        modality, pm = _PAPER_ROW.get(name, ("Both", None))
+        rel = g["re"].to_numpy(dtype=float)  # relative_error is in % already
+        modality, pm = _row_of(name) or ("Both", None)
         p = paper_key.get((modality, pm))
         rows.append({
             "modality": modality,
@@ -272,8 +336,8 @@ def table5(result, *, by_run: bool = False) -> pd.DataFrame:
             "mean": float(acc.mean()),
             "std": float(acc.std(ddof=1)) if acc.size > 1 else np.nan,
             "runs": int(acc.size),
-            "re": float(np.nanmean(re)) if np.isfinite(re).any() else np.nan,
-            "re_std": float(np.nanstd(re, ddof=1)) if np.isfinite(re).sum() > 1 else np.nan,
+            "re": float(np.nanmean(rel)) if np.isfinite(rel).any() else np.nan,
+            "re_std": float(np.nanstd(rel, ddof=1)) if np.isfinite(rel).sum() > 1 else np.nan,
             "forward_s": float(g["forward_s"].mean()),
             "paper_method": pm or "",
             "paper_value": float(p.paper_mean) if p is not None else np.nan,
@@ -315,6 +379,135 @@ def order_differences(table: pd.DataFrame, *, tie: float = 0.0) -> pd.DataFrame:
                 rows.append({"paper_better": a["method"], "paper_worse": b["method"], "paper_gap": pg, "our_gap": og})
     out = pd.DataFrame(rows, columns=["paper_better", "paper_worse", "paper_gap", "our_gap"])
     return out.sort_values("paper_gap", ascending=False, ignore_index=True)
+
+
+def piece_differences(predictions: pd.DataFrame, a: str, b: str) -> pd.Series:
+    """Per test piece, how much more often method ``a`` classifies it correctly than ``b``.
+
+    Both methods predict the same test pieces in every run (the fixed split), so they are paired
+    piece by piece: for each piece, the share of runs in which ``a`` is right minus the share in
+    which ``b`` is right, in points (``100``: ``a`` always right and ``b`` never; ``0``: equally
+    often). The mean over pieces is the difference of the two mean accuracies; its Student-t
+    interval over the pieces (:func:`kmnet.experiments.verdicts.mean_interval`) carries the
+    sampling noise of the test set, which an interval over runs on one split does not.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        ``run``, ``method``, ``index`` (test piece), ``y_true``, ``y_pred``
+        (:attr:`~kmnet.experiments.protocols.ProtocolResult.predictions`).
+    a, b : str
+        Method names.
+
+    Returns
+    -------
+    Series
+        Indexed by piece (``index``), sorted.
+    """
+    need = {"run", "method", "index", "y_true", "y_pred"}
+    if not need <= set(predictions.columns):
+        raise ValueError(f"predictions: needs columns {sorted(need)}, got {list(predictions.columns)}")
+    out = []
+    for m in (a, b):
+        p = predictions[predictions["method"] == m]
+        if p.empty:
+            raise ValueError(f"predictions: no rows of method {m!r}")
+        if p.duplicated(["run", "index"]).any():
+            raise ValueError(f"predictions: method {m!r} predicts a piece twice in one run")
+        ok = (p["y_true"] == p["y_pred"]).astype(float).to_numpy()
+        out.append(pd.Series(ok, index=pd.MultiIndex.from_arrays([p["run"], p["index"]])).sort_index())
+    if not out[0].index.equals(out[1].index):
+        raise ValueError(f"{a!r} and {b!r} were not scored on the same runs and test pieces")
+    diff = 100.0 * (out[0] - out[1])
+    return diff.groupby(level=1).mean().rename_axis("index").rename(f"{a} - {b}")
+
+
+def table5_claims(result, table: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+    """The paper's Table 5 claims, judged on the fixed split (:mod:`kmnet.experiments.verdicts`).
+
+    * **A beats B** (learned DM2KMN against the multi-modal DKN, the initial DM2KMN and every
+      fusion baseline; the multi-modal DKN against the best single-modality method; the text
+      DKN against the audio DKN): :func:`~kmnet.experiments.verdicts.verdict_better` on the
+      interval of the paired difference over the test pieces (:func:`piece_differences`,
+      runs averaged per piece). The interval over runs (paired by seed) is given beside it: on
+      one split it measures only the methods' own randomness (initialisations, folds).
+    * **The DM2KMN's forward pass is faster** (paper: 31.18 s against 12.27 s):
+      :func:`~kmnet.experiments.verdicts.verdict_ratio` on the per-run ratio of the test-set
+      forward times, DKN over learned DM2KMN.
+    * **The initial DM2KMN approximates the DKN** (paper: RE 0.820 %):
+      :func:`~kmnet.experiments.verdicts.verdict_level` of the initial DM2KMN's RE against the
+      range from 0 to the paper's RE, without tolerance (an RE no larger than the paper's
+      reproduces the claim).
+
+    Parameters
+    ----------
+    result : ProtocolResult
+        With :func:`piano_methods` (``runs`` and ``predictions``).
+    table : DataFrame
+        :func:`table5` of ``result``.
+    confidence : float
+
+    Returns
+    -------
+    DataFrame
+        One row per claim: ``key``, ``claim``, ``a``, ``b``, ``unit``, ``paper`` (the paper's
+        difference, ratio or RE), ``ours``, ``low``, ``high`` (the interval the verdict rests
+        on), ``basis`` (what the interval is over), ``n``, ``runs_low``, ``runs_high`` (the
+        interval over runs, difference claims only), ``verdict``, ``reason``.
+    """
+    from .verdicts import mean_interval, paired_interval, verdict_better, verdict_level, verdict_ratio
+
+    need = {"method", "mean", "paper_value", "paper_re", "paper_time_s"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table: needs columns {sorted(need)}, got {list(table.columns)}")
+    t = table.set_index("method")
+    missing = [m for m in TABLE5_ORDER if m not in t.index]
+    if missing:
+        raise ValueError(f"table: rows {missing} are missing")
+    runs = result.runs[result.runs["status"] == "ok"]
+    acc = runs.pivot(index="run", columns="method", values="accuracy") * 100.0
+    pv, ours = t["paper_value"], t["mean"]
+    singles = [names.AUDIO_HI, names.AUDIO_CNN, names.AUDIO_DKN, names.TEXT_HI, names.TEXT_MLP, names.TEXT_DKN]
+    best_single = max(singles, key=lambda m: ours[m])
+    pairs = [("learned_vs_dkn", names.LEARNED_DM2KMN, names.DKN, "the learned DM2KMN beats the multi-modal DKN",
+              pv[names.LEARNED_DM2KMN] - pv[names.DKN]),
+             ("learned_vs_initial", names.LEARNED_DM2KMN, names.INITIAL_DM2KMN,
+              "learning end to end improves the initial DM2KMN", pv[names.LEARNED_DM2KMN] - pv[names.INITIAL_DM2KMN])]
+    for f in FUSIONS:
+        key = "learned_vs_" + re.sub(r"[^a-z0-9]+", "_", f.split(" [")[0].lower()).strip("_")
+        pairs.append((key, names.LEARNED_DM2KMN, f, f"the learned DM2KMN beats {f}", pv[names.LEARNED_DM2KMN] - pv[f]))
+    pairs.append(("multimodal_vs_single", names.DKN, best_single,
+                  "the multi-modal DKN beats the best single-modality method",
+                  pv[names.DKN] - pv[singles].max()))
+    pairs.append(("text_vs_audio", names.TEXT_DKN, names.AUDIO_DKN, "text beats audio (DKN on one modality)",
+                  pv[names.TEXT_DKN] - pv[names.AUDIO_DKN]))
+    rows = []
+    for key, a, b, claim, paper in pairs:
+        d = mean_interval(piece_differences(result.predictions, a, b).to_numpy(), confidence)
+        r = paired_interval(acc[a], acc[b], confidence) if len(acc) > 1 else None
+        v = verdict_better(d, paper_diff=float(paper))
+        rows.append({"key": key, "claim": claim, "a": a, "b": b, "unit": "points", "paper": float(paper),
+                     "ours": d.mean, "low": d.low, "high": d.high, "basis": "test pieces", "n": d.n,
+                     "runs_low": r.low if r is not None else np.nan, "runs_high": r.high if r is not None else np.nan,
+                     "verdict": v.verdict, "reason": v.reason.replace(f"over {d.n} runs", f"over {d.n} test pieces")})
+    ft = runs.pivot(index="run", columns="method", values="forward_s")
+    ratio = mean_interval((ft[names.DKN] / ft[names.LEARNED_DM2KMN]).to_numpy(), confidence)
+    p_ratio = float(t.loc[names.DKN, "paper_time_s"] / t.loc[names.LEARNED_DM2KMN, "paper_time_s"])
+    v = verdict_ratio(ratio, p_ratio)
+    rows.append({"key": "speed", "claim": "the DM2KMN's forward pass is faster than the DKN's", "a": names.LEARNED_DM2KMN,
+                 "b": names.DKN, "unit": "x", "paper": p_ratio, "ours": ratio.mean, "low": ratio.low,
+                 "high": ratio.high, "basis": "runs", "n": ratio.n, "runs_low": np.nan, "runs_high": np.nan,
+                 "verdict": v.verdict, "reason": v.reason})
+    if "re" not in runs.columns:
+        raise ValueError("result.runs: no 're' column (build the DM2KMNs with relative_error=True)")
+    re0 = mean_interval(runs.loc[runs["method"] == names.INITIAL_DM2KMN, "re"].to_numpy(dtype=float), confidence)
+    p_re = float(t.loc[names.INITIAL_DM2KMN, "paper_re"])
+    v = verdict_level(re0, (0.0, p_re), tolerance=0.0)
+    rows.append({"key": "initial_re", "claim": "the initial DM2KMN approximates the DKN (RE)",
+                 "a": names.INITIAL_DM2KMN, "b": names.DKN, "unit": "%", "paper": p_re, "ours": re0.mean,
+                 "low": re0.low, "high": re0.high, "basis": "runs", "n": re0.n, "runs_low": np.nan,
+                 "runs_high": np.nan, "verdict": v.verdict, "reason": v.reason})
+    return pd.DataFrame(rows)
 
 
 def re_during_learning(

@@ -22,7 +22,7 @@ from ..baselines.bow_view import texts_view
 __all__ = ["piano_views", "lyrics_views", "fourmula_views"]
 
 
-def piano_views(features, *, audio: str = "audio_mfcc", text: str = "text"):
+def piano_views(features, *, audio: str = "audio_mfcc", text: str = "text", extra_audio=()):
     """The views :func:`~kmnet.experiments.piano_comparison.piano_methods` reads, for all pieces, with the
     labels and the fixed split.
 
@@ -31,19 +31,27 @@ def piano_views(features, *, audio: str = "audio_mfcc", text: str = "text"):
     features : kmnet.datasets.piano.features.PianoFeatures
     audio, text : str
         The matrices that play the audio and text modalities.
+    extra_audio : sequence of str
+        Further audio matrices, added as views under their own names (e.g. ``("audio_cnn",)``)
+        for the extra single-modality rows of
+        :func:`~kmnet.experiments.piano_comparison.piano_methods`.
 
     Returns
     -------
     views : dict
-        ``audio`` and ``text`` (float64), ``image`` (the compact log-Mel images flattened to
-        ``(n, H*W)``, for the CNNs) and ``bow_counts`` (the **kern token counts).
+        ``audio`` and ``text`` (float64), the ``extra_audio`` views, ``image`` (the compact
+        log-Mel images flattened to ``(n, H*W)``, for the CNNs) and ``bow_counts`` (the **kern token counts).
     y : ndarray of str
         Periods.
     train, test : ndarray of int
         Rows of the manifest's split.
     image_shape : (int, int)
     """
-    views = features.views(None, audio=audio, text=text)
+    extra_audio = tuple(extra_audio)
+    clash = sorted(set(extra_audio) & {"audio", "text", "image", "bow_counts"})
+    if clash:
+        raise ValueError(f"extra_audio: {clash} would replace a view of the same name")
+    views = features.views(None, audio=audio, text=text, extra=extra_audio)
     img = features.images(None)
     if img.ndim != 3:
         raise ValueError(f"images: expected (n, H, W), got {img.shape}")
