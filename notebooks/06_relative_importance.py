@@ -373,11 +373,11 @@ _ = glue("ch06_protocol_minutes", protocol_s / 60, 1)
 #   eigen-energy kept, the map network reproduces the DKN's kernel closely, and its test accuracy
 #   ({glue:text}`ch06_acc_initial` %) is that of the DKN ({glue:text}`ch06_acc_dkn` %).
 # * **What learning changes.** Five-fold cross-validation on the
-#   training part chose {glue:text}`ch06_epochs_chosen` epochs (0 in
+#   training part chose the epoch counts {glue:text}`ch06_epochs_chosen` for the runs (0 in
 #   {glue:text}`ch06_epochs_zero` of {glue:text}`ch06_n_runs` runs), so the learned DM2KMN's RE is
 #   {glue:text}`ch06_re_learned` % (the paper: {glue:text}`ch06_paper_re_learned` %) and its test
-#   accuracy {glue:text}`ch06_acc_learned` %. Forced to learn on (section 4), the network reaches
-#   the paper's learned RE at {glue:text}`ch06_trace_paper_re_epoch` and ends at
+#   accuracy {glue:text}`ch06_acc_learned` %. Forced to learn on (section 4), the network first
+#   reaches the paper's learned RE at: {glue:text}`ch06_trace_paper_re_epoch`; its RE ends at
 #   {glue:text}`ch06_trace_re_end` % after {glue:text}`ch06_trace_epochs` epochs, while training
 #   accuracy stays at {glue:text}`ch06_trace_train_end` % and test accuracy goes from
 #   {glue:text}`ch06_trace_test_start` % to {glue:text}`ch06_trace_test_end` %.
