@@ -130,7 +130,7 @@ feat_shapes = pd.DataFrame([{"feature": f"audio: {k}", "shape per track": " × "
                            + [{"feature": f"lyrics: {text_encoder}", "shape per track": str(staged_feats.text.shape[1])}])
 styled(feat_shapes, caption="Features extracted from the staged tracks")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "The stored Mel spectrogram of the first staged 4MuLA track, in dB relative to its maximum: the input from which the chapter's audio features (MFCCs, the MFCC image, the log-Mel image) are computed.", "name": "fig-ch07-mel"}, "image": {"alt": "Mel spectrogram of one 4MuLA track: 128 Mel bands over about 30 seconds, energy concentrated in the lower bands."}}
+# %% mystnb={"figure": {"caption": "The stored Mel spectrogram of the first staged 4MuLA track, in dB relative to its maximum: the input from which the chapter's audio features (MFCCs, the MFCC image, the log-Mel image) are computed.", "name": "fig-ch07-mel"}, "image": {"alt": "Mel spectrogram of one 4MuLA track: 128 Mel bands over about 30 seconds, energy concentrated in the lower bands."}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7.5, 2.8))
 img = ax.imshow(librosa.power_to_db(mel, ref=np.max), origin="lower", aspect="auto", cmap="magma",
                 extent=(0, mel.shape[1] * 512 / 22050, 0, mel.shape[0]))
@@ -360,7 +360,7 @@ diag = result.diagnostics().reset_index()
 styled(diag.rename(columns={"train_accuracy": "training accuracy (%)", "test_accuracy": "test accuracy (%)"}),
        digits=1, caption="Per method, mean over the runs: training and test accuracy (%), chosen C and epochs, RE (%)")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Epoch selection of the learned DM2KMN, one panel per run: validation cross-entropy and error, and training error, against the number of end-to-end epochs; the vertical line marks the count chosen on the validation part.", "name": "fig-ch07-epochs"}, "image": {"alt": "Three small line charts, one per run, of validation cross-entropy, validation error and training error against the epoch of learning, with a vertical line at the chosen epoch count."}}
+# %% mystnb={"figure": {"caption": "Epoch selection of the learned DM2KMN, one panel per run: validation cross-entropy and error, and training error, against the number of end-to-end epochs; the vertical line marks the count chosen on the validation part.", "name": "fig-ch07-epochs"}, "image": {"alt": "Three small line charts, one per run, of validation cross-entropy, validation error and training error against the epoch of learning, with a vertical line at the chosen epoch count."}} tags=["hide-input"]
 fig = plot_epoch_selection(result, M.LEARNED_DM2KMN, held_out="validation", title="DM2KMN", size=2.5)
 plt.show()
 
@@ -390,7 +390,7 @@ styled(balanced.reset_index(), digits=1,
 # the multi-modal DKN and of the learned DM2KMN (effective weights), averaged over the runs
 # ({numref}`fig-ch07-ri`), and the audio / text totals.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Relative importance (Eq. 18) of every input kernel of the multi-modal DKN and of the learned DM2KMN on the data Table 6 ran on, mean over the runs with one standard deviation.", "name": "fig-ch07-ri"}, "image": {"alt": "Grouped bar chart of the relative importance of the eight input kernels, audio and lyrics, for the DKN and the learned DM2KMN."}}
+# %% mystnb={"figure": {"caption": "Relative importance (Eq. 18) of every input kernel of the multi-modal DKN and of the learned DM2KMN on the data Table 6 ran on, mean over the runs with one standard deviation.", "name": "fig-ch07-ri"}, "image": {"alt": "Grouped bar chart of the relative importance of the eight input kernels, audio and lyrics, for the DKN and the learned DM2KMN."}} tags=["hide-input"]
 ri_runs = {name: pd.concat([relative_importance(result.models[("8:1:1", s.run, name)], effective=True)["ri"]
                             for s in splits], axis=1)
            for name in (M.DKN, M.LEARNED_DM2KMN)}
@@ -420,7 +420,7 @@ print("RI of every model sums to 100%:", bool(np.allclose(ri.sum(), 100.0)))
 # three runs, for the audio-only model, the lyrics-only model, feature concatenation and the
 # learned DM2KMN, the paper's four panels ({numref}`fig-ch07-confusions`).
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Figure 4 on the data Table 6 ran on: confusion matrices in row percent, the test parts of all runs pooled, for the audio-only MLP, the lyrics-only MLP, feature concatenation and the learned DM2KMN (accuracy in each title).", "name": "fig-ch07-confusions"}, "image": {"alt": "Four confusion matrices, two by two, of true against predicted genre in row percent; no model has a strong diagonal on the stand-in."}}
+# %% mystnb={"figure": {"caption": "Figure 4 on the data Table 6 ran on: confusion matrices in row percent, the test parts of all runs pooled, for the audio-only MLP, the lyrics-only MLP, feature concatenation and the learned DM2KMN (accuracy in each title).", "name": "fig-ch07-confusions"}, "image": {"alt": "Four confusion matrices, two by two, of true against predicted genre in row percent; no model has a strong diagonal on the stand-in."}} tags=["hide-input"]
 labels = sorted(np.unique(y))
 panels = {"audio + MLP": M.AUDIO_MLP, "lyrics + MLP": M.LYRICS_MLP,
           "feature concatenation": M.CONCAT, "learned DM2KMN": M.LEARNED_DM2KMN}
@@ -434,7 +434,6 @@ plt.show()
 # %% tags=["hide-input", "nbval-check-output"]
 print("rows of every confusion matrix sum to 100%:",
       bool(all(np.allclose(cm.sum(axis=1)[cm.sum(axis=1) > 0], 100.0) for cm in cms.values())))
-_ = glue("ch07_minutes", (time.perf_counter() - t_start) / 60, 1)
 
 # %% [markdown]
 # ## Findings
