@@ -17,6 +17,7 @@ module                              what it holds
 :mod:`.notebook`                    the setup cell the chapters share (:func:`notebook_setup`)
 :mod:`.piano_ablations`             chapter 04: Tables 3 and 4, energy and anchor sweeps
 :mod:`.piano_comparison`            chapters 05-06: Table 5, Figure 2-3, RE during learning
+:mod:`.kernel_importance`           chapter 06: Figure 2's relative importance per run, kernel alignment
 :mod:`.multimodal_comparison`       chapter 07: Table 6 (its methods are also Table 5's)
 :mod:`.gtzan_protocols`             chapter 02: Table 1's methods and the protocols behind 3-s windows
 :mod:`.verdicts`                    the rules that turn intervals into verdicts on the paper's claims

@@ -29,7 +29,7 @@ def plot_confusion(cm: pd.DataFrame, *, ax=None, title: str = "", cmap: str = "B
     thresh = 0.6 * np.nanmax(values) if values.size else 0
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
-            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", fontsize=8,
+            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", fontsize=9,
                     color="white" if values[i, j] > thresh else "black")
     if title:
         ax.set_title(title, fontsize=10)
@@ -103,5 +103,5 @@ def plot_epoch_selection(result, method: str, *, held_out: str = "held-out", tit
         ax.axvline(curve.loc[curve["best"], "epoch"].iloc[0], color="k", lw=0.8)
         ax.set_title(f"run {run}: {title}")
         ax.set_xlabel("epoch")
-    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].legend(fontsize=9)
     return fig
