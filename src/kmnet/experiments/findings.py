@@ -213,6 +213,11 @@ class _Claims:
                V.NOT_REPRODUCED: f"the interval contains 0; ahead in {int(r['a_ahead'])} of {n} splits"}[v.verdict]
         if b is None:
             why = f"best single modality here: {r['b']}; {why}"
+        if a == names.LEARNED_DM2KMN and "epochs" in self.splits().columns:
+            ep = self.splits().loc[(self.splits()["method"] == a) & (self.splits()["status"] == "ok"), "epochs"].dropna()
+            if len(ep):
+                why += (f"; cross-validation chose 0 end-to-end epochs in {int((ep == 0).sum())} of {len(ep)} splits "
+                        f"(0: the learned network is the initial one)")
         return _row(key, paper, _iv(iv, 2, sign=True, unit=" points"), v, why, links,
                     "piano_splits.csv", iv, pdiff)
 

@@ -352,7 +352,7 @@ def plot_paired_differences(paired: pd.DataFrame, *, width: float = 7.5):
                 label="ours: mean and 95 % interval over the splits")
     ax.plot(p["paper_diff"], yy, "x", color="C3", markersize=8, mew=2, label="the paper (Table 5)")
     ax.axvline(0.0, color="0.3", ls="--", lw=1)
-    labels = [c.replace("learned DM2KMN", "learned").replace("multi-modal DKN", "multi-modal DKN") for c in p["comparison"]]
+    labels = [c.replace("learned DM2KMN - ", "learned - ") for c in p["comparison"]]
     ax.set_yticks(yy, labels)
     ax.set_xlabel("difference in test accuracy (points)")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
