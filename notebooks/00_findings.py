@@ -37,8 +37,12 @@ results_path = None  # None: the repository's committed results/ folder
 
 
 # %% tags=["hide-input"]
+import warnings
+
 import matplotlib.pyplot as plt
 import pandas as pd
+
+warnings.filterwarnings("ignore", message=".*IProgress.*")  # tqdm's notebook check, raised on import
 
 from kmnet.datasets.paths import checkout_path
 from kmnet.experiments import findings as fd
