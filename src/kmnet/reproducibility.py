@@ -129,7 +129,8 @@ def setup(threads: int | None = 1, seed: int | None = 0, *, portable: bool = Tru
     -------
     dict
         What is in force: ``threads``, ``mkl_branch``, ``onednn``, ``deterministic``, ``seed``,
-        the processor, torch's CPU capability and the versions of the numerical packages.
+        the processor, torch's CPU capability and the versions of Python, kmnet and the numerical
+        packages (``python``, ``kmnet``, ``torch``, ``numpy``, ``scipy``, ``scikit-learn``).
 
     Raises
     ------
@@ -177,8 +178,12 @@ def setup(threads: int | None = 1, seed: int | None = 0, *, portable: bool = Tru
         random.seed(int(seed))
         np.random.seed(int(seed) % 2**32)
         torch.manual_seed(int(seed))
+    import platform
+
     import scipy
     import sklearn
+
+    from . import __version__
 
     return {
         "threads": torch.get_num_threads(),
@@ -188,6 +193,8 @@ def setup(threads: int | None = 1, seed: int | None = 0, *, portable: bool = Tru
         "seed": seed,
         "processor": _processor(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "python": platform.python_version(),
+        "kmnet": __version__,
         "torch": torch.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,

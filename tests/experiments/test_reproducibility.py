@@ -207,6 +207,10 @@ def test_setup_pins_threads_code_paths_and_seeds():
     """, {"OMP_NUM_THREADS": "2"}))
     assert info["threads"] == 1 and info["deterministic"] is True and info["onednn"] is False
     assert info["mkl_branch"] in (None, "compatible")
+    import platform
+
+    assert info["python"] == platform.python_version() and info["kmnet"] == kmnet.__version__
+    assert info["torch"] == torch.__version__ and info["numpy"] == np.__version__
     np.random.seed(5)
     torch_gen = torch.Generator().manual_seed(5)
     assert info["draw"] == [float(np.random.random_sample()), float(torch.rand(1, generator=torch_gen))]

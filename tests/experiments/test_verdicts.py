@@ -92,3 +92,58 @@ def test_bad_values_and_reasons():
     with pytest.raises(ValueError, match="reason"):
         V.not_testable("  ")
     assert V.not_testable("no GTZAN audio here").verdict == V.NOT_TESTABLE
+
+
+def test_verdict_at_most():
+    assert V.verdict_at_most(V.Interval(0.08, 0.07, 0.09, 5), 0.82).verdict == V.REPRODUCED
+    assert V.verdict_at_most(V.Interval(1.0, 0.7, 1.3, 5), 0.82).verdict == V.REPRODUCED  # interval reaches it
+    far = V.verdict_at_most(V.Interval(12.0, 9.0, 15.0, 3), 3.05)
+    assert far.verdict == V.NOT_REPRODUCED and "larger" in far.reason
+    assert V.verdict_at_most(V.Interval(3.5, 3.5, 3.5, 1), 3.0, tolerance=0.6).verdict == V.REPRODUCED
+    with pytest.raises(ValueError):
+        V.verdict_at_most(V.Interval(1, 1, 1, 1), -1.0)
+
+
+def test_verdict_all_combines():
+    r, n, o = V.Verdict(V.REPRODUCED, ""), V.Verdict(V.NOT_REPRODUCED, ""), V.Verdict(V.OPPOSITE, "")
+    assert V.verdict_all({"a": r, "b": r}).verdict == V.REPRODUCED
+    tie = V.verdict_all({"a": r, "b": n})
+    assert tie.verdict == V.NOT_REPRODUCED and "b" in tie.reason and "1 of 2" in tie.reason
+    opp = V.verdict_all({"a": r, "b": n, "c": o})
+    assert opp.verdict == V.OPPOSITE and "c" in opp.reason
+    with pytest.raises(ValueError):
+        V.verdict_all({})
+    with pytest.raises(ValueError):
+        V.verdict_all({"a": V.not_testable("no data")})
+
+
+def test_summary_interval_matches_mean_interval(rng):
+    x = rng.normal(70, 4, size=int(rng.integers(2, 9)))
+    a, b = V.summary_interval(x.mean(), x.std(ddof=1), len(x)), V.mean_interval(x)
+    assert (a.mean, a.low, a.high, a.n) == pytest.approx((b.mean, b.low, b.high, b.n))
+    one = V.summary_interval(80.0, float("nan"), 1)
+    assert one.low == one.high == 80.0 and one.n == 1
+
+
+def test_difference_interval_welch_and_binomial(rng):
+    a, b = rng.normal(80, 2, 6), rng.normal(75, 2, 5)
+    iv = V.difference_interval((a.mean(), a.std(ddof=1), 6), (b.mean(), b.std(ddof=1), 5))
+    from scipy import stats
+
+    ref = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert iv.low == pytest.approx(ref.low) and iv.high == pytest.approx(ref.high)
+    one = V.difference_interval((90.0, float("nan"), 1), (85.0, float("nan"), 1), n_test=400)
+    se = 100 * np.sqrt((0.9 * 0.1 + 0.85 * 0.15) / 400)
+    assert one.high - one.mean == pytest.approx(1.959964 * se, rel=1e-5)
+    assert V.difference_interval((90.0, float("nan"), 1), (85.0, float("nan"), 1)).low == 5.0
+
+
+def test_verdict_best_summary_outcomes():
+    s = {8: (89.76, float("nan"), 1), 16: (89.76, float("nan"), 1), 24: (89.5, float("nan"), 1)}
+    tie = V.verdict_best_summary(s, 16, n_test=381)
+    assert tie.verdict == V.NOT_REPRODUCED and "binomial" in tie.reason
+    clear = {8: (70.0, 0.3, 3), 16: (80.0, 0.3, 3), 32: (75.0, 0.4, 3)}
+    assert V.verdict_best_summary(clear, 16).verdict == V.REPRODUCED
+    assert V.verdict_best_summary(clear, 8).verdict == V.OPPOSITE
+    with pytest.raises(ValueError):
+        V.verdict_best_summary(clear, 64)

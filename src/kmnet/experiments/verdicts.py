@@ -20,6 +20,14 @@ rule here, so that the words "reproduced", "not reproduced" and "opposite" alway
   significantly better: *reproduced* when s is also significantly better than the runner-up,
   *not reproduced* (a tie) when the top settings cannot be told apart, *opposite* when another
   setting is significantly better.
+* **An error is at most about e** (:func:`verdict_at_most`), e.g. the initial DM2KMN's relative
+  error: our interval reaches down to e (plus a tolerance): *reproduced*; otherwise *not
+  reproduced*, with the excess.
+* **A beats each of B1, B2, ...** (:func:`verdict_all`): *reproduced* when every comparison is,
+  *opposite* when any is, otherwise *not reproduced*.
+* **Setting s is best** from summaries only (mean, std, runs per setting; :func:`verdict_best_summary`):
+  as :func:`verdict_best`, on unpaired intervals of the differences (Welch's, or binomial ones
+  from the test-set size when there is one run per setting).
 * A claim the data here cannot test: :func:`not_testable`, with the reason.
 
 Intervals are Student-t intervals over runs (splits or seeds); with one run the interval is the
@@ -48,6 +56,11 @@ __all__ = [
     "verdict_ratio",
     "verdict_share",
     "verdict_best",
+    "verdict_at_most",
+    "verdict_all",
+    "summary_interval",
+    "difference_interval",
+    "verdict_best_summary",
     "not_testable",
 ]
 
@@ -203,6 +216,108 @@ def verdict_best(runs: Mapping[object, Sequence[float]], claimed, *, confidence:
     names = ", ".join(str(k) for k in tied)
     return Verdict(NOT_REPRODUCED, f"{claimed} ({means[claimed]:.2f}) cannot be told apart from {names} "
                                    f"(best mean: {order[0]}, {means[order[0]]:.2f})")
+
+
+def verdict_at_most(ours: Interval, paper: float, *, tolerance: float = 0.0, unit: str = " %") -> Verdict:
+    """Claim "the error is (at most) about ``paper``": reproduced when our interval reaches down to it."""
+    tol = float(tolerance)
+    if tol < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance!r}")
+    if not np.isfinite(paper) or paper < 0:
+        raise ValueError(f"paper value must be finite and >= 0, got {paper!r}")
+    txt = f"ours {ours.format(3)}{unit}, the paper's {paper:.3f}{unit}"
+    if ours.low <= paper + tol:
+        return Verdict(REPRODUCED, f"{txt}: {'as small or smaller' if ours.mean <= paper + tol else 'within the interval'}")
+    return Verdict(NOT_REPRODUCED, f"{txt}: larger by {ours.mean - paper:.3f}{unit}")
+
+
+def verdict_all(verdicts: Mapping[str, Verdict]) -> Verdict:
+    """Claim "A beats every B": the verdicts of the single comparisons (by B's name) combined."""
+    if not verdicts:
+        raise ValueError("verdict_all needs at least one comparison")
+    bad = {k: v for k, v in verdicts.items() if v.verdict not in (REPRODUCED, NOT_REPRODUCED, OPPOSITE)}
+    if bad:
+        raise ValueError(f"verdict_all: comparisons without a verdict: {sorted(bad)}")
+    opp = [k for k, v in verdicts.items() if v.verdict == OPPOSITE]
+    tie = [k for k, v in verdicts.items() if v.verdict == NOT_REPRODUCED]
+    if opp:
+        return Verdict(OPPOSITE, f"behind {', '.join(opp)}" + (f"; level with {', '.join(tie)}" if tie else ""))
+    if tie:
+        won = len(verdicts) - len(tie)
+        return Verdict(NOT_REPRODUCED, f"ahead of {won} of {len(verdicts)}; cannot be told apart from {', '.join(tie)}")
+    return Verdict(REPRODUCED, f"ahead of all {len(verdicts)}")
+
+
+def summary_interval(mean: float, std: float | None, n: int, confidence: float = 0.95) -> Interval:
+    """The Student-t interval of a mean from a summary (mean, std with ddof=1, number of runs)."""
+    c = _confidence(confidence)
+    m = float(mean)
+    if not np.isfinite(m):
+        raise ValueError(f"mean must be finite, got {mean!r}")
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    if n < 2 or std is None or not np.isfinite(float(std)):
+        return Interval(m, m, m, 1, c)
+    half = float(stats.t.ppf(0.5 + c / 2, n - 1) * float(std) / np.sqrt(n))
+    return Interval(m, m - half, m + half, n, c)
+
+
+def difference_interval(a: tuple[float, float, int], b: tuple[float, float, int], *, n_test: int | None = None,
+                        confidence: float = 0.95) -> Interval:
+    """Unpaired interval of ``mean_a - mean_b`` from two summaries ``(mean, std, runs)`` (in %).
+
+    With at least two runs on each side: Welch's interval. With one run on either side the run
+    spread is unknown; with ``n_test`` the binomial standard error of each accuracy on that many
+    test items is used instead (a normal interval), else the interval is the point.
+    """
+    c = _confidence(confidence)
+    (ma, sa, na), (mb, sb, nb) = a, b
+    ma, mb, na, nb = float(ma), float(mb), int(na), int(nb)
+    d = ma - mb
+    if na >= 2 and nb >= 2 and np.isfinite(float(sa)) and np.isfinite(float(sb)):
+        va, vb = float(sa) ** 2 / na, float(sb) ** 2 / nb
+        se = np.sqrt(va + vb)
+        if se == 0:
+            return Interval(d, d, d, min(na, nb), c)
+        df = (va + vb) ** 2 / ((va**2 / (na - 1) if va else 0.0) + (vb**2 / (nb - 1) if vb else 0.0))
+        half = float(stats.t.ppf(0.5 + c / 2, df) * se)
+        return Interval(d, d - half, d + half, min(na, nb), c)
+    if n_test is None:
+        return Interval(d, d, d, 1, c)
+    if int(n_test) < 1:
+        raise ValueError(f"n_test must be >= 1, got {n_test}")
+    pa, pb = np.clip([ma / 100.0, mb / 100.0], 0.0, 1.0)
+    se = 100.0 * np.sqrt((pa * (1 - pa) + pb * (1 - pb)) / int(n_test))
+    half = float(stats.norm.ppf(0.5 + c / 2) * se)
+    return Interval(d, d - half, d + half, 2, c)
+
+
+def verdict_best_summary(summary: Mapping[object, tuple[float, float, int]], claimed, *, n_test: int | None = None,
+                         confidence: float = 0.95) -> Verdict:
+    """Claim "setting ``claimed`` is best", from ``setting -> (mean, std, runs)`` summaries.
+
+    The rules of :func:`verdict_best`, on :func:`difference_interval` (unpaired, so cautious).
+    """
+    if claimed not in summary:
+        raise ValueError(f"claimed setting {claimed!r} is not among {list(summary)}")
+    if len(summary) < 2:
+        raise ValueError("verdict_best_summary needs at least two settings")
+    means = {k: float(v[0]) for k, v in summary.items()}
+    order = sorted(means, key=means.get, reverse=True)
+    others = [k for k in order if k != claimed]
+    diffs = {k: difference_interval(summary[claimed], summary[k], n_test=n_test, confidence=confidence)
+             for k in others}
+    how = "one run each; binomial intervals" if all(int(v[2]) < 2 for v in summary.values()) else "Welch intervals"
+    worse_sig = [k for k, d in diffs.items() if d.high < 0]
+    if worse_sig:
+        k = max(worse_sig, key=means.get)
+        return Verdict(OPPOSITE, f"{k} is better than {claimed} ({means[k]:.2f} vs {means[claimed]:.2f}; {how})")
+    if order[0] == claimed and all(d.low > 0 for d in diffs.values()):
+        return Verdict(REPRODUCED, f"{claimed} is best ({means[claimed]:.2f}; next {others[0]} {means[others[0]]:.2f}; {how})")
+    tied = [str(k) for k, d in diffs.items() if d.low <= 0]
+    return Verdict(NOT_REPRODUCED, f"{claimed} ({means[claimed]:.2f}) cannot be told apart from {', '.join(tied)} "
+                                   f"(best mean: {order[0]}, {means[order[0]]:.2f}; {how})")
 
 
 def not_testable(reason: str) -> Verdict:
