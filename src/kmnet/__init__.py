@@ -20,6 +20,12 @@ text features), :mod:`kmnet.datasets` (loaders, splits, the piano rebuild), :mod
 
 __version__ = "0.1.0"
 
+import warnings as _warnings  # noqa: E402
+
+# tqdm.auto, imported by the progress bars, warns inside Jupyter without ipywidgets that it falls
+# back to text bars; the warning names the install path. Only that message is silenced.
+_warnings.filterwarnings("ignore", message=".*IProgress not found.*")
+
 from . import maps, metrics  # noqa: E402
 from .dkn import DeepKernelNetwork  # noqa: E402
 from .dm2kmn import DeepKernelMapNetwork  # noqa: E402
