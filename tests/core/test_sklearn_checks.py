@@ -7,8 +7,11 @@ softmax-layer step so that it fits the checks' training sets). The networks and 
 in both working dtypes: float32 (the default) and float64.
 
 Every check passes except those listed in :data:`EXPECTED_FAILED` (all estimators) and
-:data:`FLOAT32_ROUNDING` (float32 estimators), each with its reason. They run as strict ``xfail``:
-a listed check that starts to pass fails the suite, so the list cannot go stale.
+:data:`FLOAT32_ROUNDING` (float32 estimators), each with its reason. The first run as strict
+``xfail``: a listed check that starts to pass fails the suite, so the list cannot go stale. The
+second compare float32 outputs at a tolerance below float32 rounding, so whether they pass depends
+on how the BLAS in use rounds for a given batch of rows (thread count, ``MKL_CBWR``): they must pass
+or fail with an ``AssertionError`` (reported as ``xfail`` with its reason), and any other error fails.
 """
 
 import numpy as np
@@ -74,15 +77,27 @@ FLOAT32_ROUNDING = {
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
-    out = dict(EXPECTED_FAILED)
-    if getattr(estimator, "dtype", None) == "float32" and type(estimator) in FLOAT32_ROUNDING:
-        out.update(FLOAT32_ROUNDING[type(estimator)])
-    return out
+    return dict(EXPECTED_FAILED)
+
+
+def float32_rounding_reason(estimator, check) -> str | None:
+    """The reason a float32 check may fail by rounding alone, or None if it must pass."""
+    if getattr(estimator, "dtype", None) != "float32":
+        return None
+    name = getattr(check, "func", check).__name__
+    return FLOAT32_ROUNDING.get(type(estimator), {}).get(name)
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=True)
 def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
+    reason = float32_rounding_reason(estimator, check)
+    if reason is None:
+        check(estimator)
+        return
+    try:
+        check(estimator)
+    except AssertionError as err:
+        pytest.xfail(f"{reason} ({' '.join(str(err).split())[:160]})")
 
 
 @pytest.mark.parametrize("cls", [DeepKernelNetwork, DeepKernelMapNetwork, LinearMap, PolynomialMap, RBFMap,

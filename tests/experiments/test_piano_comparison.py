@@ -15,6 +15,7 @@ from kmnet.experiments import piano_comparison as pc
 from kmnet.baselines import DCNClassifier
 from kmnet.datasets.piano.features import PianoFeatures
 from kmnet.datasets.splits import fixed_splits
+from kmnet.experiments.paper import paper_table
 from kmnet.experiments.protocols import run_protocol
 from kmnet.experiments.views import piano_views
 from kmnet.views import MultiView

@@ -121,20 +121,30 @@ def test_unnormalised_dkn_refits_identically(rng):
     assert np.array_equal(a.predict(views), b.predict(views))
 
 
-def test_dkn_objective_and_scores_do_not_depend_on_blas_threads(rng):
+def test_dkn_objective_does_not_depend_on_blas_threads(rng):
+    """The SVM solver sums in a fixed order, so the fit is the same with one or two threads.
+
+    The output kernel at predict time is a float32 torch product, whose last bit MKL's compatible
+    path may round differently with another thread count (that is why :func:`setup` pins the
+    threads): the scores agree to float32 rounding across thread counts, and exactly at one count.
+    """
     views, y = make_views(rng, n=150, n_classes=4)
     seed = int(rng.integers(1000))
     fits, scores = [], []
-    for n_threads in (1, 2):
+    for n_threads in (1, 2, 2):
         with threadpool_limits(n_threads):
             dkn = DeepKernelNetwork(hidden=4, max_iter=4, random_state=seed).fit(views, y)
+            s = dkn.decision_function(views)
+            # the scores are K @ dual_coef.T + intercept, summed in a fixed order
+            K = dkn.output_kernel(views, dkn.support_views_).double().numpy()
+            assert np.allclose(s, K @ dkn.dual_coef_.T + dkn.intercept_, rtol=1e-12, atol=1e-9)
             fits.append(dkn)
-            scores.append(dkn.decision_function(views))
-    assert fits[0].objective_ == fits[1].objective_
-    assert np.array_equal(scores[0], scores[1])
-    # the scores are K @ dual_coef.T + intercept, summed in a fixed order
-    K = fits[0].output_kernel(views, fits[0].support_views_).double().numpy()
-    assert np.allclose(scores[0], K @ fits[0].dual_coef_.T + fits[0].intercept_, rtol=1e-12, atol=1e-9)
+            scores.append(s)
+    assert fits[0].objective_ == fits[1].objective_ == fits[2].objective_
+    assert all(np.array_equal(a, b) for a, b in zip(fits[0].weights_, fits[1].weights_))
+    assert np.array_equal(fits[0].dual_coef_, fits[1].dual_coef_)
+    assert np.array_equal(scores[1], scores[2])
+    assert np.allclose(scores[0], scores[1], rtol=1e-5, atol=1e-6)
 
 
 def test_learned_dm2kmn_with_early_stopping_refits_identically(rng):
