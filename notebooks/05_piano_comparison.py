@@ -61,6 +61,8 @@ ablation = True  # the parameter-group ablation of the learned DM2KMN (first run
 paper_epochs = 30  # epochs of the paper's optimisation setting (shared parameterisation)
 paper_param_epochs = 3  # the same with the paper's parameterisation (Eqs. 10-16; about 4x slower per epoch)
 time_repeat = 3  # forward times are the median of this many predictions of the test set
+musicnn_feature = "audio_musicnn"  # section 6: a music-trained audio encoder as the audio view (None: skip)
+musicnn_seeds = None  # section 6's multi-modal runs (None: the first seed; all seeds with full = True)
 full = False  # True: 50 DKN iterations, up to 100 DM2KMN epochs, 200 MLP epochs, 30 epochs of both paper settings
 
 # %% tags=["hide-input"]
@@ -76,6 +78,7 @@ from kmnet import DeepKernelMapNetwork
 from kmnet.datasets.piano.features import load_features
 from kmnet.datasets.splits import fixed_splits
 from kmnet.experiments import dm2kmn_learning as dl
+from kmnet.experiments import kernel_importance as ki
 from kmnet.experiments import method_names as M
 from kmnet.experiments import notebook_setup
 from kmnet.experiments import piano_comparison as pc
@@ -84,6 +87,7 @@ from kmnet.experiments.paper import paper_table
 from kmnet.experiments.plotting import plot_confusions
 from kmnet.experiments.protocols import run_protocol
 from kmnet.experiments.reporting import write_results
+from kmnet.experiments import verdicts as V
 from kmnet.experiments.verdicts import REPRODUCED
 from kmnet.experiments.views import piano_views
 from kmnet.metrics import confusion_matrix
@@ -242,7 +246,7 @@ dropdown(styled(detail, digits={"test acc. (%)": 2, "train acc. (%)": 1, "C": 1,
          f"Every run: {len(detail)} fits ({len(methods)} methods × {len(splits)} runs), with the chosen C, "
          "the chosen epochs, the calibration temperature and the times")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Table 5, the paper against ours. Circles: our mean accuracy over the runs on the fixed split (bars: \u00b1 one standard deviation); diamonds: the paper's value on its own piano set; the grey line joins them. Rows in the paper's order, single-modality methods first.", "name": "fig-ch05-table5"}, "image": {"alt": "Dumbbell chart of Table 5: for every method, our test accuracy and the paper's. Our audio-only methods lie 13 to 31 points left of the paper's, our text-only and kernel-network methods 1 to 6 points right of the paper's; our learned DM2KMN coincides with our initial DM2KMN, just below our multi-modal DKN, where the paper's stands out above all others."}}
+# %% mystnb={"figure": {"caption": "Table 5, the paper against ours. Circles: our mean accuracy over the runs on the fixed split (bars: \u00b1 one standard deviation); diamonds: the paper's value on its own piano set; the grey line joins them. Rows in the paper's order, single-modality methods first.", "name": "fig-ch05-table5"}, "image": {"alt": "Dumbbell chart of Table 5: for every method, our test accuracy and the paper's. Our audio-only methods lie 13 to 31 points left of the paper's, our text-only and kernel-network methods 1 to 6 points right of the paper's; our learned DM2KMN coincides with our initial DM2KMN, just below our multi-modal DKN, where the paper's stands out above all others."}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7.5, 0.34 * len(table) + 1.2))
 ypos = -np.arange(len(table))
 for yy, r in zip(ypos, table.itertuples(index=False)):
@@ -325,7 +329,7 @@ styled(scan, digits={"forward (s)": 3, "RE (%)": 3, "test accuracy (%)": 2, "DKN
 # cross-entropy and accuracy of the five folds against the number of end-to-end epochs, from the
 # calibrated start (epoch 0).
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Selection of the learned DM2KMN's epochs by five-fold cross-validation on the training part, one line per run. Left: mean held-out cross-entropy of the folds; right: mean held-out accuracy. Epoch 0 is the calibrated initial network; the filled marker is the chosen epoch count.", "name": "fig-ch05-selection"}, "image": {"alt": "Two line charts against the epoch of end-to-end learning, one line per run: the folds' mean held-out cross-entropy and mean held-out accuracy, with the chosen epoch of every run marked."}}
+# %% mystnb={"figure": {"caption": "Selection of the learned DM2KMN's epochs by five-fold cross-validation on the training part, one line per run. Left: mean held-out cross-entropy of the folds; right: mean held-out accuracy. Epoch 0 is the calibrated initial network; the filled marker is the chosen epoch count.", "name": "fig-ch05-selection"}, "image": {"alt": "Two line charts against the epoch of end-to-end learning, one line per run: the folds' mean held-out cross-entropy and mean held-out accuracy, with the chosen epoch of every run marked."}} tags=["hide-input"]
 curves = {s.run: result.info[("piano", s.run, M.LEARNED_DM2KMN)]["curve"] for s in splits}
 fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.2))
 for k, (run, c) in enumerate(curves.items()):
@@ -565,7 +569,7 @@ dropdown(styled(paired, digits={"p (exact)": 3}),
 # HI + SVM on the symbolic (text) features, the text-only DKN, the multi-modal DKN and the learned
 # DM2KMN ({numref}`fig-ch05-confusions`).
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Figure 3 on the reconstructed set: row-normalised confusion matrices (%) of four methods, the runs pooled. Each row is one true period; the diagonal is the share of its pieces recalled.", "name": "fig-ch05-confusions"}, "image": {"alt": "Four confusion matrices of the four periods for HI + SVM on the text, the text DKN, the multi-modal DKN and the learned DM2KMN; the diagonals are dark, and the largest off-diagonal cells lie between Romantic and Modern."}}
+# %% mystnb={"figure": {"caption": "Figure 3 on the reconstructed set: row-normalised confusion matrices (%) of four methods, the runs pooled. Each row is one true period; the diagonal is the share of its pieces recalled.", "name": "fig-ch05-confusions"}, "image": {"alt": "Four confusion matrices of the four periods for HI + SVM on the text, the text DKN, the multi-modal DKN and the learned DM2KMN; the diagonals are dark, and the largest off-diagonal cells lie between Romantic and Modern."}} tags=["hide-input"]
 panels = {"HI + SVM, text": M.TEXT_HI, "DKN, text": M.TEXT_DKN, "multi-modal DKN": M.DKN,
           "learned DM2KMN": M.LEARNED_DM2KMN}
 cms = {}
@@ -595,6 +599,160 @@ lm = conf.iloc[-1]
 glue("ch05_conf_pair", lm["most frequent confusion"])
 glue("ch05_conf_share", float(lm["share of the true period (%)"]), 0)
 styled(conf, digits=0, caption="The weakest period and the most frequent confusion of every panel")
+
+# %% [markdown]
+# ## 6. A music-trained audio encoder
+#
+# Our audio view is the weak part of this reproduction, so the paper's claims about fusion are
+# tested where audio adds little. Does an encoder trained on music change that? `audio_musicnn`
+# is the penultimate layer of musicnn trained on the Million Song Dataset's 50 tags
+# {cite:p}`pons2019musicnn` (mean and max over 3-second patches of the rendered excerpt, 400
+# values; `kmnet.features.musicnn` is a torch port of the network that reads the weights shipped
+# in the `musicnn` wheel). It takes the place of the audio view: the audio HI + SVM and DKN over
+# all runs, and the multi-modal DKN with its two DM2KMNs over the runs of `musicnn_seeds` (the
+# first seed unless `full`), each compared piece by piece with the same seed's run on the MFCC
+# statistics. Everything else (split, grids, selection) is the main table's.
+
+# %% tags=["hide-input"]
+mn_rows = [M.AUDIO_HI, M.AUDIO_DKN, M.TEXT_DKN, M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN]
+if musicnn_feature:
+    mn_seeds = [int(s) for s in (musicnn_seeds if musicnn_seeds is not None else (seeds if full else seeds[:1]))]
+    mn_feat = str(musicnn_feature)
+    mv, my, mtr, mte, mshape = piano_views(F, audio=mn_feat)
+    assert np.array_equal(mtr, train_idx) and np.array_equal(mte, test_idx)
+    mmethods = {m.name: m for m in pc.piano_methods(image_shape=mshape, device=device, hi_C=hi_C, cnn_epochs=cnn_epochs,
+                                                   mlp_epochs=mlp_epochs, dkn_C=dkn_C, dkn_hidden=dkn_hidden,
+                                                   dkn_max_iter=dkn_max_iter, dm2kmn_anchors=dm2kmn_anchors,
+                                                   dm2kmn_max_epochs=dm2kmn_max_epochs,
+                                                   dm2kmn_check_every=dm2kmn_check_every,
+                                                   dm2kmn_patience=dm2kmn_patience, dm2kmn_params=dm2kmn_params)}
+    t0 = time.perf_counter()
+    audio_res = run_protocol([mmethods[M.AUDIO_HI], mmethods[M.AUDIO_DKN]], mv, my, splits, progress=False)
+    mm_splits = [s for s in splits if s.seed in mn_seeds]
+    mm_res = run_protocol([mmethods[M.DKN], mmethods[M.INITIAL_DM2KMN], mmethods[M.LEARNED_DM2KMN]], mv, my,
+                          mm_splits, keep_models=True, time_repeat=1, progress=False)
+    musicnn_s = time.perf_counter() - t0
+    mm_runs = [s.run for s in mm_splits]
+    # one row per (audio view, method, run): ours on the MFCC statistics from the main protocol
+    mfcc_runs = result.runs[result.runs["method"].isin(mn_rows)].assign(audio=audio_feature)
+    mn_runs = pd.concat([audio_res.runs, mm_res.runs,
+                         result.runs[(result.runs["method"] == M.TEXT_DKN) & result.runs["run"].isin(mm_runs)]],
+                        ignore_index=True).assign(audio=mn_feat)
+    both = pd.concat([mfcc_runs, mn_runs], ignore_index=True)
+    both = both[both["status"] == "ok"]
+    # audio share of the relative importance (Eq. 18) of each multi-modal DKN, same runs
+    ri_share = {}
+    for feat, res in ((audio_feature, result), (mn_feat, mm_res)):
+        tot = ki.modality_totals(ki.ri_runs(res.models, [(r, ("piano", r)) for r in mm_runs], [M.DKN]))
+        ri_share[feat] = tot[tot["modality"] == "audio"].set_index("run")["ri"]
+    # piece-by-piece differences on the shared runs
+    tag = {audio_feature: "", mn_feat: " [musicnn]"}
+    preds = pd.concat([result.predictions[result.predictions["run"].isin(mm_runs)],
+                       pd.concat([audio_res.predictions[audio_res.predictions["run"].isin(mm_runs)],
+                                  mm_res.predictions], ignore_index=True)
+                       .assign(method=lambda d: d["method"] + tag[mn_feat])], ignore_index=True)
+
+    def piece_iv(a, b):
+        return V.mean_interval(pc.piece_differences(preds, a, b).to_numpy())
+
+    comparisons = {
+        "multi-modal DKN − text DKN (fusion gain)": (M.DKN, M.TEXT_DKN),
+        "learned DM2KMN − multi-modal DKN": (M.LEARNED_DM2KMN, M.DKN),
+        "learned − initial DM2KMN": (M.LEARNED_DM2KMN, M.INITIAL_DM2KMN),
+    }
+    p5 = table.set_index("method")["paper_value"]
+    cmp_rows = []
+    for label, (a, b) in comparisons.items():
+        paper_d = float(p5[a] - p5[b])
+        for feat in (audio_feature, mn_feat):
+            bb = b if b == M.TEXT_DKN else b + tag[feat]
+            iv = piece_iv(a + tag[feat], bb)
+            cmp_rows.append({"comparison": label, "audio view": feat, "paper": paper_d, "ours": iv.mean,
+                             "low": iv.low, "high": iv.high,
+                             "verdict": V.verdict_better(iv, paper_diff=paper_d).verdict})
+    for feat in (audio_feature, mn_feat):
+        iv = piece_iv(M.DKN + tag[feat], M.AUDIO_DKN + tag[feat])
+        cmp_rows.append({"comparison": "multi-modal DKN − audio DKN", "audio view": feat,
+                         "paper": float(p5[M.DKN] - p5[M.AUDIO_DKN]), "ours": iv.mean, "low": iv.low,
+                         "high": iv.high, "verdict": V.verdict_better(iv).verdict})
+    mn_cmp = pd.DataFrame(cmp_rows)
+    comparisons_runs_only = (M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN)  # the audio rows ran on every seed
+    iv_dkn = piece_iv(M.DKN + tag[mn_feat], M.DKN)
+    paper_row = table.set_index("method")["paper_method"]
+    table_rows = []
+    for m in (M.AUDIO_HI, M.AUDIO_DKN, M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN):
+        on = both[(both["method"] == m) & (both["run"].isin(mm_runs) if m in comparisons_runs_only else True)]
+        mfcc_acc = 100 * on[on["audio"] == audio_feature]["accuracy"].mean()
+        mn_acc = 100 * on[on["audio"] == mn_feat]["accuracy"].mean()
+        table_rows.append({"method": m, "paper's row": paper_row[m], "runs": int((on["audio"] == mn_feat).sum()),
+                           "MFCC (ours)": mfcc_acc, "musicnn (ours)": mn_acc, "musicnn − MFCC (points)": mn_acc - mfcc_acc,
+                           "paper (%)": float(p5[m])})
+    mn_table = pd.DataFrame(table_rows)
+    mn_ri = pd.DataFrame({"audio view": list(ri_share),
+                          "audio share of RI (%)": [float(v.mean()) for v in ri_share.values()]})
+    paper_ri = float(paper_table("figure2_totals").loc[M.DKN, "audio"])
+    diffs = []
+    for label, g in mn_cmp.groupby("comparison", sort=False):
+        g = g.set_index("audio view")
+        row = {"kind": "difference", "method": label, "paper_value": float(g["paper"].iloc[0]), "runs": len(mm_runs)}
+        for feat, col in ((audio_feature, "mfcc"), (mn_feat, "musicnn")):
+            row.update({col: g.loc[feat, "ours"], f"{col}_low": g.loc[feat, "low"], f"{col}_high": g.loc[feat, "high"],
+                        f"{col}_verdict": g.loc[feat, "verdict"]})
+        diffs.append(row)
+    diffs = pd.DataFrame(diffs)
+    write_results(pd.concat([
+        mn_table.rename(columns={"MFCC (ours)": "mfcc", "musicnn (ours)": "musicnn", "paper (%)": "paper_value",
+                                 "paper's row": "paper_row"}).assign(kind="accuracy"),
+        diffs,
+        pd.DataFrame({"kind": ["audio_ri_share"], "method": [M.DKN], "mfcc": [float(ri_share[audio_feature].mean())],
+                      "musicnn": [float(ri_share[mn_feat].mean())], "runs": [len(mm_runs)], "paper_value": [paper_ri]}),
+    ], ignore_index=True)[["kind", "method", "paper_row", "runs", "mfcc", "mfcc_low", "mfcc_high", "mfcc_verdict",
+                           "musicnn", "musicnn_low", "musicnn_high", "musicnn_verdict", "paper_value"]],
+        "table5_musicnn")
+    mn_verdicts = mn_cmp.pivot_table(index="comparison", columns="audio view", values="verdict", aggfunc="first")
+    changed = [c for c in mn_verdicts.index if mn_verdicts.loc[c, audio_feature] != mn_verdicts.loc[c, mn_feat]]
+    glue("ch05_mn_runs", len(mm_runs))
+    glue("ch05_mn_min", musicnn_s / 60, 1)
+    for key, m in (("audio_hi", M.AUDIO_HI), ("audio_dkn", M.AUDIO_DKN), ("dkn", M.DKN),
+                   ("learned", M.LEARNED_DM2KMN)):
+        r = mn_table.set_index("method").loc[m]
+        glue(f"ch05_mn_{key}", float(r["musicnn (ours)"]), 1)
+        glue(f"ch05_mn_{key}_mfcc", float(r["MFCC (ours)"]), 1)
+    glue("ch05_mn_dkn_diff", iv_dkn.mean, 1, sign=True)
+    glue("ch05_mn_dkn_diff_ci", f"[{iv_dkn.low:+.1f}, {iv_dkn.high:+.1f}]")
+    glue("ch05_mn_ri", float(ri_share[mn_feat].mean()), 1)
+    glue("ch05_mn_ri_mfcc", float(ri_share[audio_feature].mean()), 1)
+    glue("ch05_mn_changed", ("none of them" if not changed else
+                             "; ".join(f"{c}: {mn_verdicts.loc[c, audio_feature]} with MFCC, "
+                                       f"{mn_verdicts.loc[c, mn_feat]} with musicnn" for c in changed)))
+    display_cmp = mn_cmp.assign(interval=[f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(mn_cmp["low"], mn_cmp["high"])])
+    display(styled(mn_table, digits={"runs": 0, "musicnn − MFCC (points)": 1},
+                   caption="Table 5's audio-reading rows with musicnn as the audio view (%), beside the MFCC "
+                           "statistics on the same runs and the paper (whose audio view is VGGish / MFCC)"))
+else:
+    print("musicnn_feature is None: section 6 skipped")
+
+# %% tags=["hide-input"]
+if musicnn_feature:
+    display(styled(display_cmp[["comparison", "audio view", "paper", "ours", "interval", "verdict"]],
+                   digits={"paper": 2, "ours": 1},
+                   caption="The fusion and learning comparisons with each audio view: difference A − B in points, "
+                           "its 95 % interval over the test pieces, and the verdict"))
+    display(styled(mn_ri, digits=1, caption="Audio share of the multi-modal DKN's relative importance (Eq. 18), "
+                                            "same runs (the paper: about half)"))
+
+# %% [markdown]
+# **Reading section 6.** With musicnn as the audio view the audio DKN reaches
+# {glue:text}`ch05_mn_audio_dkn` % (MFCC statistics {glue:text}`ch05_mn_audio_dkn_mfcc` %) and the
+# audio HI + SVM {glue:text}`ch05_mn_audio_hi` % ({glue:text}`ch05_mn_audio_hi_mfcc` %). The
+# multi-modal DKN reaches {glue:text}`ch05_mn_dkn` % against {glue:text}`ch05_mn_dkn_mfcc` % on
+# the same runs ({glue:text}`ch05_mn_dkn_diff` points, 95 % interval over the test pieces
+# {glue:text}`ch05_mn_dkn_diff_ci`), the learned DM2KMN {glue:text}`ch05_mn_learned` % (MFCC:
+# {glue:text}`ch05_mn_learned_mfcc` %). Audio takes {glue:text}`ch05_mn_ri` % of the DKN's
+# relative importance (MFCC: {glue:text}`ch05_mn_ri_mfcc` %). Verdicts of the comparisons above
+# that change with the encoder: {glue:text}`ch05_mn_changed`. These runs took
+# {glue:text}`ch05_mn_min` min; {download}`table5_musicnn.csv </results/table5_musicnn.csv>` holds
+# the numbers.
 
 # %% [markdown]
 # ## Findings
