@@ -160,7 +160,9 @@ def test_rebuild_comes_from_the_cache(built):
     third = piano.build(root, out_dir=None, counts=COUNTS, excerpt_s=3.0, workers=1, progress=False)
     rep3 = third.report
     done = rep3[rep3["id"].isin(third.manifest["id"]) & rep3["stage"].isin(["convert", "midi", "render"])]
-    assert (done["status"] == "cached").all() and third.info["timings_s"]["worker_cpu"] == 0
+    # every stage of every built piece comes from the cache (the workers' CPU time is not
+    # asserted: reading and hashing the cached files costs a few milliseconds on a loaded machine)
+    assert len(done) > 0 and (done["status"] == "cached").all()
     # a deterministic failure is remembered too, with its reason
     assert "not Humdrum" in rep3[(rep3["id"] == "c-prose") & (rep3["status"] == "failed")]["reason"].iloc[0]
     assert third.manifest.equals(again.manifest)

@@ -311,3 +311,63 @@ def test_table5_claims_verdicts_follow_the_intervals(rng):
             "learned_vs_decision_weighting"} <= set(c.index)
     with pytest.raises(ValueError, match="missing"):
         pc.table5_claims(res, pc.table5(res).iloc[1:])
+
+
+def test_compare_audio_view_matches_the_main_protocol_on_the_same_view(rng):
+    """Another audio view reruns the audio-reading rows on the same runs and compares each claim.
+
+    With the main protocol's own audio matrix under another name, the reruns reproduce the main
+    runs exactly: every accuracy difference is 0 and every claim has the same verdict.
+    """
+    from kmnet.experiments.audio_view import COMPARISONS, compare_audio_view
+
+    torch.set_num_threads(1)
+    F = _features(rng, 90)
+    F.arrays["audio_copy"] = F.arrays["audio_mfcc"].copy()
+    views, y, tr, te, shape = piano_views(F)
+    kw = dict(device="cpu", hi_C=(1.0,), dkn_C=(1.0,), dkn_hidden=4, dkn_max_iter=2, dm2kmn_max_epochs=1,
+              mlp_epochs=2)
+    wanted = {M.AUDIO_HI, M.AUDIO_DKN, M.TEXT_DKN, M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN}
+    methods = [m for m in pc.piano_methods(image_shape=shape, **kw) if m.name in wanted]
+    seeds = [int(s) for s in rng.integers(0, 1000, 2)]
+    splits = fixed_splits(tr, te, seeds=seeds, protocol="piano")
+    result = run_protocol(methods, views, y, splits, keep_models=True, time_repeat=1)
+    cmp = compare_audio_view(result, F, "audio_copy", splits, multimodal_seeds=seeds[:1], **kw)
+    assert cmp.multimodal_runs == [0]
+    acc = cmp.accuracy.set_index("method")
+    assert list(acc["runs"]) == [2, 2, 1, 1, 1]
+    np.testing.assert_allclose(acc["difference"], 0.0, atol=1e-9)
+    d = cmp.differences
+    assert set(d["comparison"]) == set(COMPARISONS) and len(d) == 2 * len(COMPARISONS)
+    for _, g in d.groupby("comparison"):
+        assert g["ours"].nunique() == 1 and g["verdict"].nunique() == 1
+        assert (g["low"] <= g["ours"]).all() and (g["ours"] <= g["high"]).all()
+    assert cmp.changed() == []
+    ri = cmp.ri_share.pivot_table(index="run", columns="audio_view", values="ri")
+    np.testing.assert_allclose(ri["audio_copy"], ri["audio_mfcc"], rtol=1e-6)
+    assert ((ri >= 0) & (ri <= 100)).all().all()
+    out = cmp.results_table(paper_audio_share=52.56)
+    assert list(out["kind"].unique()) == ["accuracy", "difference", "audio_ri_share"]
+    assert out.loc[out["kind"] == "audio_ri_share", "paper_value"].item() == 52.56
+    # the paper's row beside each method, from its Table 5
+    paper = paper_table("table5").set_index("method")["paper_mean"]
+    assert acc.loc[M.DKN, "paper_value"] == paper["Multi-modal DKNs"]
+
+
+def test_compare_audio_view_refuses_bad_requests(rng):
+    from kmnet.experiments.audio_view import compare_audio_view
+
+    F = _features(rng, 60)
+    views, y, tr, te, shape = piano_views(F)
+    splits = fixed_splits(tr, te, seeds=[0], protocol="piano")
+    methods = [m for m in pc.piano_methods(image_shape=shape, device="cpu", hi_C=(1.0,))
+               if m.name == M.AUDIO_HI]
+    result = run_protocol(methods, views, y, splits)
+    with pytest.raises(ValueError, match="main protocol's audio view"):
+        compare_audio_view(result, F, "audio_mfcc", splits)
+    with pytest.raises(ValueError, match="unknown feature matrix"):
+        compare_audio_view(result, F, "audio_nope", splits)
+    with pytest.raises(ValueError, match="none of"):
+        compare_audio_view(result, F, "audio_cnn", splits, multimodal_seeds=[5])
+    with pytest.raises(ValueError, match="no successful runs"):
+        compare_audio_view(result, F, "audio_cnn", splits)
