@@ -78,7 +78,6 @@ from kmnet import DeepKernelMapNetwork
 from kmnet.datasets.piano.features import load_features
 from kmnet.datasets.splits import fixed_splits
 from kmnet.experiments import dm2kmn_learning as dl
-from kmnet.experiments import kernel_importance as ki
 from kmnet.experiments import method_names as M
 from kmnet.experiments import notebook_setup
 from kmnet.experiments import piano_comparison as pc
@@ -87,7 +86,7 @@ from kmnet.experiments.paper import paper_table
 from kmnet.experiments.plotting import plot_confusions
 from kmnet.experiments.protocols import run_protocol
 from kmnet.experiments.reporting import write_results
-from kmnet.experiments import verdicts as V
+from kmnet.experiments.audio_view import compare_audio_view
 from kmnet.experiments.verdicts import REPRODUCED
 from kmnet.experiments.views import piano_views
 from kmnet.metrics import confusion_matrix
@@ -614,143 +613,61 @@ styled(conf, digits=0, caption="The weakest period and the most frequent confusi
 # statistics. Everything else (split, grids, selection) is the main table's.
 
 # %% tags=["hide-input"]
-mn_rows = [M.AUDIO_HI, M.AUDIO_DKN, M.TEXT_DKN, M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN]
 if musicnn_feature:
-    mn_seeds = [int(s) for s in (musicnn_seeds if musicnn_seeds is not None else (seeds if full else seeds[:1]))]
-    mn_feat = str(musicnn_feature)
-    mv, my, mtr, mte, mshape = piano_views(F, audio=mn_feat)
-    assert np.array_equal(mtr, train_idx) and np.array_equal(mte, test_idx)
-    mmethods = {m.name: m for m in pc.piano_methods(image_shape=mshape, device=device, hi_C=hi_C, cnn_epochs=cnn_epochs,
-                                                   mlp_epochs=mlp_epochs, dkn_C=dkn_C, dkn_hidden=dkn_hidden,
-                                                   dkn_max_iter=dkn_max_iter, dm2kmn_anchors=dm2kmn_anchors,
-                                                   dm2kmn_max_epochs=dm2kmn_max_epochs,
-                                                   dm2kmn_check_every=dm2kmn_check_every,
-                                                   dm2kmn_patience=dm2kmn_patience, dm2kmn_params=dm2kmn_params)}
-    t0 = time.perf_counter()
-    audio_res = run_protocol([mmethods[M.AUDIO_HI], mmethods[M.AUDIO_DKN]], mv, my, splits, progress=False)
-    mm_splits = [s for s in splits if s.seed in mn_seeds]
-    mm_res = run_protocol([mmethods[M.DKN], mmethods[M.INITIAL_DM2KMN], mmethods[M.LEARNED_DM2KMN]], mv, my,
-                          mm_splits, keep_models=True, time_repeat=1, progress=False)
-    musicnn_s = time.perf_counter() - t0
-    mm_runs = [s.run for s in mm_splits]
-    # one row per (audio view, method, run): ours on the MFCC statistics from the main protocol
-    mfcc_runs = result.runs[result.runs["method"].isin(mn_rows)].assign(audio=audio_feature)
-    mn_runs = pd.concat([audio_res.runs, mm_res.runs,
-                         result.runs[(result.runs["method"] == M.TEXT_DKN) & result.runs["run"].isin(mm_runs)]],
-                        ignore_index=True).assign(audio=mn_feat)
-    both = pd.concat([mfcc_runs, mn_runs], ignore_index=True)
-    both = both[both["status"] == "ok"]
-    # audio share of the relative importance (Eq. 18) of each multi-modal DKN, same runs
-    ri_share = {}
-    for feat, res in ((audio_feature, result), (mn_feat, mm_res)):
-        tot = ki.modality_totals(ki.ri_runs(res.models, [(r, ("piano", r)) for r in mm_runs], [M.DKN]))
-        ri_share[feat] = tot[tot["modality"] == "audio"].set_index("run")["ri"]
-    # piece-by-piece differences on the shared runs
-    tag = {audio_feature: "", mn_feat: " [musicnn]"}
-    preds = pd.concat([result.predictions[result.predictions["run"].isin(mm_runs)],
-                       pd.concat([audio_res.predictions[audio_res.predictions["run"].isin(mm_runs)],
-                                  mm_res.predictions], ignore_index=True)
-                       .assign(method=lambda d: d["method"] + tag[mn_feat])], ignore_index=True)
-
-    def piece_iv(a, b):
-        return V.mean_interval(pc.piece_differences(preds, a, b).to_numpy())
-
-    comparisons = {
-        "multi-modal DKN − text DKN (fusion gain)": (M.DKN, M.TEXT_DKN),
-        "learned DM2KMN − multi-modal DKN": (M.LEARNED_DM2KMN, M.DKN),
-        "learned − initial DM2KMN": (M.LEARNED_DM2KMN, M.INITIAL_DM2KMN),
-    }
-    p5 = table.set_index("method")["paper_value"]
-    cmp_rows = []
-    for label, (a, b) in comparisons.items():
-        paper_d = float(p5[a] - p5[b])
-        for feat in (audio_feature, mn_feat):
-            bb = b if b == M.TEXT_DKN else b + tag[feat]
-            iv = piece_iv(a + tag[feat], bb)
-            cmp_rows.append({"comparison": label, "audio view": feat, "paper": paper_d, "ours": iv.mean,
-                             "low": iv.low, "high": iv.high,
-                             "verdict": V.verdict_better(iv, paper_diff=paper_d).verdict})
-    for feat in (audio_feature, mn_feat):
-        iv = piece_iv(M.DKN + tag[feat], M.AUDIO_DKN + tag[feat])
-        cmp_rows.append({"comparison": "multi-modal DKN − audio DKN", "audio view": feat,
-                         "paper": float(p5[M.DKN] - p5[M.AUDIO_DKN]), "ours": iv.mean, "low": iv.low,
-                         "high": iv.high, "verdict": V.verdict_better(iv).verdict})
-    mn_cmp = pd.DataFrame(cmp_rows)
-    comparisons_runs_only = (M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN)  # the audio rows ran on every seed
-    iv_dkn = piece_iv(M.DKN + tag[mn_feat], M.DKN)
-    paper_row = table.set_index("method")["paper_method"]
-    table_rows = []
-    for m in (M.AUDIO_HI, M.AUDIO_DKN, M.DKN, M.INITIAL_DM2KMN, M.LEARNED_DM2KMN):
-        on = both[(both["method"] == m) & (both["run"].isin(mm_runs) if m in comparisons_runs_only else True)]
-        mfcc_acc = 100 * on[on["audio"] == audio_feature]["accuracy"].mean()
-        mn_acc = 100 * on[on["audio"] == mn_feat]["accuracy"].mean()
-        table_rows.append({"method": m, "paper's row": paper_row[m], "runs": int((on["audio"] == mn_feat).sum()),
-                           "MFCC (ours)": mfcc_acc, "musicnn (ours)": mn_acc, "musicnn − MFCC (points)": mn_acc - mfcc_acc,
-                           "paper (%)": float(p5[m])})
-    mn_table = pd.DataFrame(table_rows)
-    mn_ri = pd.DataFrame({"audio view": list(ri_share),
-                          "audio share of RI (%)": [float(v.mean()) for v in ri_share.values()]})
-    paper_ri = float(paper_table("figure2_totals").loc[M.DKN, "audio"])
-    diffs = []
-    for label, g in mn_cmp.groupby("comparison", sort=False):
-        g = g.set_index("audio view")
-        row = {"kind": "difference", "method": label, "paper_value": float(g["paper"].iloc[0]), "runs": len(mm_runs)}
-        for feat, col in ((audio_feature, "mfcc"), (mn_feat, "musicnn")):
-            row.update({col: g.loc[feat, "ours"], f"{col}_low": g.loc[feat, "low"], f"{col}_high": g.loc[feat, "high"],
-                        f"{col}_verdict": g.loc[feat, "verdict"]})
-        diffs.append(row)
-    diffs = pd.DataFrame(diffs)
-    write_results(pd.concat([
-        mn_table.rename(columns={"MFCC (ours)": "mfcc", "musicnn (ours)": "musicnn", "paper (%)": "paper_value",
-                                 "paper's row": "paper_row"}).assign(kind="accuracy"),
-        diffs,
-        pd.DataFrame({"kind": ["audio_ri_share"], "method": [M.DKN], "mfcc": [float(ri_share[audio_feature].mean())],
-                      "musicnn": [float(ri_share[mn_feat].mean())], "runs": [len(mm_runs)], "paper_value": [paper_ri]}),
-    ], ignore_index=True)[["kind", "method", "paper_row", "runs", "mfcc", "mfcc_low", "mfcc_high", "mfcc_verdict",
-                           "musicnn", "musicnn_low", "musicnn_high", "musicnn_verdict", "paper_value"]],
-        "table5_musicnn")
-    mn_verdicts = mn_cmp.pivot_table(index="comparison", columns="audio view", values="verdict", aggfunc="first")
-    changed = [c for c in mn_verdicts.index if mn_verdicts.loc[c, audio_feature] != mn_verdicts.loc[c, mn_feat]]
-    glue("ch05_mn_runs", len(mm_runs))
-    glue("ch05_mn_min", musicnn_s / 60, 1)
-    for key, m in (("audio_hi", M.AUDIO_HI), ("audio_dkn", M.AUDIO_DKN), ("dkn", M.DKN),
-                   ("learned", M.LEARNED_DM2KMN)):
-        r = mn_table.set_index("method").loc[m]
-        glue(f"ch05_mn_{key}", float(r["musicnn (ours)"]), 1)
-        glue(f"ch05_mn_{key}_mfcc", float(r["MFCC (ours)"]), 1)
-    glue("ch05_mn_dkn_diff", iv_dkn.mean, 1, sign=True)
-    glue("ch05_mn_dkn_diff_ci", f"[{iv_dkn.low:+.1f}, {iv_dkn.high:+.1f}]")
-    glue("ch05_mn_ri", float(ri_share[mn_feat].mean()), 1)
-    glue("ch05_mn_ri_mfcc", float(ri_share[audio_feature].mean()), 1)
-    glue("ch05_mn_changed", ("none of them" if not changed else
-                             "; ".join(f"{c}: {mn_verdicts.loc[c, audio_feature]} with MFCC, "
-                                       f"{mn_verdicts.loc[c, mn_feat]} with musicnn" for c in changed)))
-    display_cmp = mn_cmp.assign(interval=[f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(mn_cmp["low"], mn_cmp["high"])])
-    display(styled(mn_table, digits={"runs": 0, "musicnn − MFCC (points)": 1},
-                   caption="Table 5's audio-reading rows with musicnn as the audio view (%), beside the MFCC "
-                           "statistics on the same runs and the paper (whose audio view is VGGish / MFCC)"))
+    mn_seeds = musicnn_seeds if musicnn_seeds is not None else (seeds if full else seeds[:1])
+    mn = compare_audio_view(result, F, str(musicnn_feature), splits, base_audio=audio_feature, multimodal_seeds=mn_seeds,
+                            device=device, hi_C=hi_C, cnn_epochs=cnn_epochs, mlp_epochs=mlp_epochs, dkn_C=dkn_C,
+                            dkn_hidden=dkn_hidden, dkn_max_iter=dkn_max_iter, dm2kmn_anchors=dm2kmn_anchors,
+                            dm2kmn_max_epochs=dm2kmn_max_epochs, dm2kmn_check_every=dm2kmn_check_every,
+                            dm2kmn_patience=dm2kmn_patience, dm2kmn_params=dm2kmn_params)
+    write_results(mn.results_table(paper_audio_share=paper_table("figure2_totals").loc[M.DKN, "audio"]),
+                  "table5_musicnn")
+    acc_mn = mn.accuracy.set_index("method")
+    for key, m in (("audio_hi", M.AUDIO_HI), ("audio_dkn", M.AUDIO_DKN), ("dkn", M.DKN), ("learned", M.LEARNED_DM2KMN)):
+        glue(f"ch05_mn_{key}", float(acc_mn.loc[m, "other"]), 1)
+        glue(f"ch05_mn_{key}_mfcc", float(acc_mn.loc[m, "base"]), 1)
+    share = mn.ri_share.groupby("audio_view")["ri"].mean()
+    glue("ch05_mn_ri", float(share[mn.other]), 1)
+    glue("ch05_mn_ri_mfcc", float(share[mn.base]), 1)
+    glue("ch05_mn_runs", len(mn.multimodal_runs))
+    glue("ch05_mn_min", mn.seconds / 60, 1)
+    glue("ch05_mn_changed", "; ".join(mn.changed()) or "none of them")
+    better = [m for m in (M.AUDIO_HI, M.AUDIO_DKN) if acc_mn.loc[m, "difference"] > 0]
+    worse = [m for m in (M.AUDIO_HI, M.AUDIO_DKN) if m not in better]
+    glue("ch05_mn_vs_mfcc", ("better for both audio-only methods" if not worse else "worse for both audio-only methods"
+                             if not better else f"better for the {better[0]} and worse for the {worse[0]}"))
+    glue("ch05_mn_gap_paper", float(acc_mn.loc[[M.AUDIO_HI, M.AUDIO_DKN], "paper_value"].max()
+                                    - acc_mn.loc[[M.AUDIO_HI, M.AUDIO_DKN], "other"].max()), 1)
+    display(styled(mn.accuracy.rename(columns={"paper_row": "paper's row", "base": f"{mn.base} (ours, %)",
+                                               "other": f"{mn.other} (ours, %)", "difference": "difference (points)",
+                                               "paper_value": "paper (%)"}),
+                   digits={"runs": 0, "difference (points)": 1},
+                   caption=f"Table 5's audio-reading rows with {mn.other} as the audio view, beside {mn.base} on the "
+                           "same runs and the paper (whose audio view is VGGish / MFCC)"))
+    dcmp = mn.differences.assign(interval=[f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in
+                                           zip(mn.differences["low"], mn.differences["high"])])
+    display(styled(dcmp[["comparison", "audio_view", "paper", "ours", "interval", "verdict"]].rename(
+        columns={"audio_view": "audio view", "paper": "paper (points)", "ours": "ours (points)"}),
+        digits={"paper (points)": 2, "ours (points)": 1},
+        caption="The claims with each audio view: difference A − B, its 95 % interval over the test pieces, "
+                "and the verdict, on the same runs"))
+    display(styled(share.rename("audio share of RI (%)").reset_index(), digits=1,
+                   caption="Audio share of the multi-modal DKN's relative importance (Eq. 18), same runs "
+                           "(the paper: about half)"))
 else:
     print("musicnn_feature is None: section 6 skipped")
-
-# %% tags=["hide-input"]
-if musicnn_feature:
-    display(styled(display_cmp[["comparison", "audio view", "paper", "ours", "interval", "verdict"]],
-                   digits={"paper": 2, "ours": 1},
-                   caption="The fusion and learning comparisons with each audio view: difference A − B in points, "
-                           "its 95 % interval over the test pieces, and the verdict"))
-    display(styled(mn_ri, digits=1, caption="Audio share of the multi-modal DKN's relative importance (Eq. 18), "
-                                            "same runs (the paper: about half)"))
 
 # %% [markdown]
 # **Reading section 6.** With musicnn as the audio view the audio DKN reaches
 # {glue:text}`ch05_mn_audio_dkn` % (MFCC statistics {glue:text}`ch05_mn_audio_dkn_mfcc` %) and the
-# audio HI + SVM {glue:text}`ch05_mn_audio_hi` % ({glue:text}`ch05_mn_audio_hi_mfcc` %). The
-# multi-modal DKN reaches {glue:text}`ch05_mn_dkn` % against {glue:text}`ch05_mn_dkn_mfcc` % on
-# the same runs ({glue:text}`ch05_mn_dkn_diff` points, 95 % interval over the test pieces
-# {glue:text}`ch05_mn_dkn_diff_ci`), the learned DM2KMN {glue:text}`ch05_mn_learned` % (MFCC:
-# {glue:text}`ch05_mn_learned_mfcc` %). Audio takes {glue:text}`ch05_mn_ri` % of the DKN's
-# relative importance (MFCC: {glue:text}`ch05_mn_ri_mfcc` %). Verdicts of the comparisons above
-# that change with the encoder: {glue:text}`ch05_mn_changed`. These runs took
+# audio HI + SVM {glue:text}`ch05_mn_audio_hi` % ({glue:text}`ch05_mn_audio_hi_mfcc` %). On the
+# same {glue:text}`ch05_mn_runs` run(s) the multi-modal DKN reaches {glue:text}`ch05_mn_dkn` %
+# against {glue:text}`ch05_mn_dkn_mfcc` %, the learned DM2KMN {glue:text}`ch05_mn_learned` %
+# against {glue:text}`ch05_mn_learned_mfcc` %, and audio takes {glue:text}`ch05_mn_ri` % of the
+# DKN's relative importance against {glue:text}`ch05_mn_ri_mfcc` %. Verdicts that change with
+# the encoder: {glue:text}`ch05_mn_changed`. Against the MFCC statistics the music-trained
+# encoder is {glue:text}`ch05_mn_vs_mfcc`; the better of these two audio rows stays
+# {glue:text}`ch05_mn_gap_paper` points below the paper's better one. These runs took
 # {glue:text}`ch05_mn_min` min; {download}`table5_musicnn.csv </results/table5_musicnn.csv>` holds
 # the numbers.
 

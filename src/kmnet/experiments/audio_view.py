@@ -142,6 +142,11 @@ def compare_audio_view(
     -------
     AudioViewComparison
 
+    See Also
+    --------
+    kmnet.experiments.piano_comparison.audio_feature_rows : Table 5's rows with other audio
+        features over every seed, without the paired comparison of the claims.
+
     Raises
     ------
     ValueError
