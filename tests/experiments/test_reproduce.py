@@ -62,6 +62,25 @@ def test_missing_new_and_reshaped_tables(tmp_path, capsys):
     assert "differ" in capsys.readouterr().out
 
 
+def test_tables_written_by_a_command_are_not_required(tmp_path, capsys):
+    rng = np.random.default_rng()
+    (tmp_path / "c").mkdir(), (tmp_path / "f").mkdir()
+    a = _table(rng)
+    _write(a, tmp_path / "c" / "kept.csv")
+    _write(a, tmp_path / "f" / "kept.csv")
+    _write(a, tmp_path / "c" / "piano_splits.csv")  # written by its command, not re-made here
+    assert compare_results(tmp_path / "c", tmp_path / "f").empty
+    assert set(compare_results(tmp_path / "c", tmp_path / "f", not_required=())["column"]) == {"<missing>"}
+    assert main([str(tmp_path / "c"), str(tmp_path / "f")]) == 0
+    out = capsys.readouterr().out
+    assert "piano_splits.csv is written by" in out and "identical" in out
+    # when it is re-made, it is compared like any other table
+    b = a.copy()
+    b.loc[0, "mean"] += 1.0
+    _write(b, tmp_path / "f" / "piano_splits.csv")
+    assert set(compare_results(tmp_path / "c", tmp_path / "f")["table"]) == {"piano_splits.csv"}
+
+
 def test_bad_folders_raise(tmp_path):
     with pytest.raises(ValueError, match="committed_dir"):
         compare_results(tmp_path / "nope", tmp_path)
