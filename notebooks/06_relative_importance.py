@@ -174,7 +174,7 @@ fig2 = ki.figure2_table(ri_long, paper_tot, {M.DKN: "Multi-modal DKN", M.LEARNED
 write_results(fig2, "figure2")
 totals = ki.modality_totals(ri_long)
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Figure 2 on the reconstructed piano set. Top: relative importance (Eq. 18) of each input kernel of the multi-modal DKN and of the learned DM2KMN (effective weights), mean over the runs with one standard deviation; A = audio, S = score text. Bottom: the totals per modality, ours (blue) beside the paper's (red); the dotted line marks an even split.", "name": "fig-ch06-figure2"}, "image": {"alt": "Two bar charts. Top: relative importance of the eight input kernels for the DKN and the learned DM2KMN; the score-text kernels carry most of it. Bottom: audio and text totals of both networks, ours beside the paper's values near 50 percent each; our audio totals lie well below 50 percent."}}
+# %% mystnb={"figure": {"caption": "Figure 2 on the reconstructed piano set. Top: relative importance (Eq. 18) of each input kernel of the multi-modal DKN and of the learned DM2KMN (effective weights), mean over the runs with one standard deviation; A = audio, S = score text. Bottom: the totals per modality, ours (blue) beside the paper's (red); the dotted line marks an even split.", "name": "fig-ch06-figure2"}, "image": {"alt": "Two bar charts. Top: relative importance of the eight input kernels for the DKN and the learned DM2KMN; the score-text kernels carry most of it. Bottom: audio and text totals of both networks, ours beside the paper's values near 50 percent each; our audio totals lie well below 50 percent."}} tags=["hide-input"]
 fig = ki.plot_figure2(fig2, networks=[M.DKN, M.LEARNED_DM2KMN])
 plt.show()
 
@@ -297,7 +297,7 @@ glue("ch06_trace_runs", curves["run"].nunique())
 glue("ch06_trace_epochs", int(trace_epochs))
 _ = glue("ch06_trace_every", int(trace_every))
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "RE and accuracy during end-to-end learning of the initial DM2KMN on all training pieces (mean over the traced runs; band: one standard deviation where there are several). Top: RE to the DKN's output kernel, with the paper's initial and learned RE as dashed lines. Bottom: training and test accuracy; dotted vertical lines mark the epoch counts that cross-validation chose.", "name": "fig-ch06-re-trace"}, "image": {"alt": "Two line charts against the epoch of learning. Top: the RE to the DKN's kernel starts below the paper's initial RE and climbs slowly, staying below the paper's learned RE. Bottom: training accuracy stays at 100 percent while test accuracy falls slowly."}}
+# %% mystnb={"figure": {"caption": "RE and accuracy during end-to-end learning of the initial DM2KMN on all training pieces (mean over the traced runs; band: one standard deviation where there are several). Top: RE to the DKN's output kernel, with the paper's initial and learned RE as dashed lines. Bottom: training and test accuracy; dotted vertical lines mark the epoch counts that cross-validation chose.", "name": "fig-ch06-re-trace"}, "image": {"alt": "Two line charts against the epoch of learning. Top: the RE to the DKN's kernel starts below the paper's initial RE and climbs slowly, staying below the paper's learned RE. Bottom: training accuracy stays at 100 percent while test accuracy falls slowly."}} tags=["hide-input"]
 fig, (a1, a2) = plt.subplots(2, 1, figsize=(7.5, 6.0), sharex=True)
 for ax, cols in ((a1, ["re"]), (a2, ["train_accuracy", "test_accuracy"])):
     for col in cols:
