@@ -63,7 +63,9 @@ browser: $(STAMP)
 # nbval re-executes every notebook, NBVAL_JOBS at a time (one per core; each notebook runs its
 # models single-threaded, so the numbers do not depend on it); their result tables go to a
 # temporary folder, not results/
-NBVAL_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 2 ] && n=2; echo $$n)
+# (nproc reads OMP_NUM_THREADS, which this Makefile exports as 1: ask it without)
+NBVAL_JOBS ?= $(shell n=$$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 1); \
+                [ $$n -gt 2 ] && n=2; echo $$n)
 nbval: prereqs $(STAMP)
 	@out=$$(mktemp -d); \
 	KMNET_RESULTS=$$out $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
